@@ -1,0 +1,111 @@
+"""Settings read from the environment, validated once, with one-line errors."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+LANGUAGES = ("zh", "en")
+TILE_CRSES = ("WGS84", "GCJ02")
+
+
+class SettingsError(ValueError):
+    """A setting has a bad value; str() is one line naming the setting."""
+
+    def __init__(self, name: str, problem: str):
+        super().__init__(f"{name}: {problem}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    tile_url: str | None
+    tile_attribution: str
+    tile_crs: str
+    timezone: str
+    language: str
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+
+def _database_url(value: str | None, data_dir: Path) -> str:
+    if not value:
+        return f"sqlite:///{data_dir / 'cockpit.sqlite'}"
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise SettingsError("DATABASE_URL", f"not a database URL: {value!r}") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise SettingsError("DATABASE_URL", f"only sqlite:/// and postgresql+psycopg:// are supported, got {url.drivername!r}")
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() not in ("psycopg", "psycopg2", ""):
+        raise SettingsError("DATABASE_URL", "use the psycopg driver: postgresql+psycopg://user@host/db")
+    if url.get_backend_name() == "postgresql":
+        value = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return value
+
+
+def _redis_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not value.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError("REDIS_URL", f"must start with redis://, rediss:// or unix://, got {value!r}")
+    return value
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    normal = value.strip().upper() if name == "TILE_CRS" else value.strip().lower()
+    normal = normal.replace("-", "")
+    if normal not in choices:
+        raise SettingsError(name, f"must be one of {', '.join(choices)}, got {value!r}")
+    return normal
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError("TIMEZONE", f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)") from None
+    return value
+
+
+def _tile_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not all(part in value for part in ("{z}", "{x}", "{y}")):
+        raise SettingsError("TILE_URL", f"must contain {{z}}, {{x}} and {{y}}, got {value!r}")
+    return value
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build Settings from the environment; raises SettingsError on a bad value."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("DATA_DIR") or "data").expanduser().resolve()
+    return Settings(
+        data_dir=data_dir,
+        database_url=_database_url(env.get("DATABASE_URL"), data_dir),
+        redis_url=_redis_url(env.get("REDIS_URL")),
+        secret_key=env.get("SECRET_KEY") or "dev-only-change-me",
+        tile_url=_tile_url(env.get("TILE_URL")),
+        tile_attribution=env.get("TILE_ATTRIBUTION", ""),
+        tile_crs=_choice("TILE_CRS", env.get("TILE_CRS") or "WGS84", TILE_CRSES),
+        timezone=_timezone(env.get("TIMEZONE") or "Asia/Shanghai"),
+        language=_choice("LANGUAGE", env.get("LANGUAGE") or "zh", LANGUAGES),
+    )

@@ -1,0 +1,213 @@
+"""The case database: SQLAlchemy 2 models shared by SQLite and PostgreSQL.
+
+All timestamps are naive UTC. Geometries are GeoJSON geometry objects (WGS-84) stored as text.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY, PostgreSQL wants BIGINT at 10M+ rows.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Meta(Base):
+    """Key/value facts about the database: seed parameters, data version."""
+
+    __tablename__ = "app_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Jurisdiction(Base):
+    __tablename__ = "jurisdictions"
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(64))
+    center_lon: Mapped[float] = mapped_column(Float)
+    center_lat: Mapped[float] = mapped_column(Float)
+
+
+class Region(Base):
+    """镇/街道, 9-digit division code."""
+
+    __tablename__ = "regions"
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))  # 镇 or 街道
+    profile: Mapped[str] = mapped_column(String(16))  # centre, industrial, mixed
+    label_lon: Mapped[float] = mapped_column(Float)
+    label_lat: Mapped[float] = mapped_column(Float)
+    area_km2: Mapped[float] = mapped_column(Float)
+    geometry: Mapped[str] = mapped_column(Text)
+
+
+class Community(Base):
+    """社区/村: region code + 3 digits."""
+
+    __tablename__ = "communities"
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    geometry: Mapped[str] = mapped_column(Text)
+
+
+class Grid(Base):
+    """单元网格: community code + 2 digits."""
+
+    __tablename__ = "grids"
+    code: Mapped[str] = mapped_column(String(14), primary_key=True)
+    community_code: Mapped[str] = mapped_column(ForeignKey("communities.code"), index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    center_lon: Mapped[float] = mapped_column(Float)
+    center_lat: Mapped[float] = mapped_column(Float)
+    geometry: Mapped[str] = mapped_column(Text)
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # professional (专业部门) or town (镇街)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), nullable=True)
+
+
+class Category(Base):
+    """One GB/T 47678.5 小类, with the local time limit and default department."""
+
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("kind", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # component or event
+    code: Mapped[str] = mapped_column(String(5))
+    major_code: Mapped[str] = mapped_column(String(2))
+    major_name: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    time_limit_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    default_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
+
+
+class Camera(Base):
+    __tablename__ = "cameras"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # high_point, intersection, ai, body_cam
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    stream_url: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    stream_type: Mapped[str] = mapped_column(String(16))  # mp4, hls, mjpeg, snapshot, flv
+    status: Mapped[str] = mapped_column(String(16))  # online, offline
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    ai_categories: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON list of event codes
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_reported_at", "reported_at"),
+        Index("ix_cases_region_reported", "region_code", "reported_at"),
+        Index("ix_cases_status_deadline", "status", "deadline_at"),
+        Index("ix_cases_category_reported", "category_id", "reported_at"),
+        Index("ix_cases_department_status", "department_id", "status"),
+        Index("ix_cases_deadline_at", "deadline_at"),
+        Index("ix_cases_grid_reported", "grid_code", "reported_at"),
+        Index("ix_cases_source_reported", "source", "reported_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_no: Mapped[str] = mapped_column(String(20), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    case_type: Mapped[str] = mapped_column(String(10))  # component (部件) or event (事件)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    source: Mapped[str] = mapped_column(String(16))
+    urgency: Mapped[str] = mapped_column(String(8))  # normal or urgent
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(String(200))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    grid_code: Mapped[str] = mapped_column(ForeignKey("grids.code"))
+    community_code: Mapped[str] = mapped_column(ForeignKey("communities.code"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(12))
+    reported_at: Mapped[datetime] = mapped_column(DateTime)
+    filed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    feedback_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # rejected or voided
+    suspended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # while 挂账
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # handling deadline
+    time_limit_minutes: Mapped[int] = mapped_column(Integer)
+    extension_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    suspended_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    rework_count: Mapped[int] = mapped_column(Integer, default=0)
+    reporter_name: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reporter_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    photos: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON list of media paths
+    camera_id: Mapped[int | None] = mapped_column(ForeignKey("cameras.id"), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    stages: Mapped[list[CaseStage]] = relationship(
+        back_populates="case", order_by="CaseStage.seq", cascade="all, delete-orphan"
+    )
+
+
+class CaseStage(Base):
+    """One step of a case: the seven steps plus side paths (回退, 延时, 挂账, 返工...)."""
+
+    __tablename__ = "case_stages"
+    __table_args__ = (Index("ix_case_stages_case_seq", "case_id", "seq", unique=True),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(12))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    actor: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
+    time_limit_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    case: Mapped[Case] = relationship(back_populates="stages")
+
+
+class Sensor(Base):
+    __tablename__ = "sensors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # gas, water_level, rain
+    name: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(16))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class SensorReading(Base):
+    __tablename__ = "sensor_readings"
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("sensors.id"), primary_key=True)
+    measured_at: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    value: Mapped[float] = mapped_column(Float)

@@ -1,0 +1,165 @@
+"""Shared fixtures: the database on both backends, external services, and the demo city.
+
+PostgreSQL comes from TEST_DATABASE_URL, or 127.0.0.1:5432 when it answers; every test
+session gets fresh databases. Missing PostgreSQL, Redis or Chromium skips the tests that
+need them and says why; with CI=true it fails instead.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from data_access import db
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+TEST_SEED_CASES = 4000
+
+
+def missing(what: str, why: str):
+    """Skip a test whose service is missing, or fail under CI."""
+    message = f"{what} unavailable: {why}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true requires it)", pytrace=False)
+    pytest.skip(message)
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _admin_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return make_url(url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if _port_open("127.0.0.1", 5432):
+        return "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    return None
+
+
+class PostgresServer:
+    """Creates throwaway databases on one server and drops them at the end."""
+
+    def __init__(self, admin_url: str):
+        self.admin_url = make_url(admin_url).set(database="postgres")
+        self.admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        self.prefix = f"cockpit_test_{uuid.uuid4().hex[:8]}"
+        self.created: list[str] = []
+
+    def create(self, template: str | None = None) -> str:
+        name = f"{self.prefix}_{len(self.created)}"
+        clause = f' TEMPLATE "{template}"' if template else ""
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+        self.created.append(name)
+        return self.admin_url.set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self):
+        with self.admin.connect() as conn:
+            for name in reversed(self.created):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    url = _admin_url()
+    if url is None:
+        missing("PostgreSQL", "set TEST_DATABASE_URL or run a server on 127.0.0.1:5432")
+    try:
+        server = PostgresServer(url)
+        with server.admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "missing"
+        missing("PostgreSQL", f"{url}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+    yield server
+    server.drop_all()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server):
+    """A migrated, empty database to copy fresh test databases from."""
+    url = pg_server.create()
+    engine = create_engine(url)
+    db.upgrade(engine)
+    engine.dispose()
+    return make_url(url).database
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request, tmp_path):
+    """A freshly migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cockpit.sqlite'}"
+        eng = db.get_engine(url)
+        db.upgrade(eng)
+    else:
+        server = request.getfixturevalue("pg_server")
+        template = request.getfixturevalue("pg_template")
+        url = server.create(template=template)
+        eng = db.get_engine(url)
+    yield eng
+    eng.dispose()
+    db.get_engine.cache_clear()
+
+
+def _seed_demo(url: str):
+    from seeds.demo import seed_demo
+
+    eng = db.get_engine(url)
+    db.upgrade(eng)
+    seed_demo(eng, cases=TEST_SEED_CASES, seed=7, progress=False)
+    return eng
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory):
+    return _seed_demo(f"sqlite:///{tmp_path_factory.mktemp('seeded') / 'cockpit.sqlite'}")
+
+
+@pytest.fixture(scope="session")
+def seeded_postgres(pg_server):
+    return _seed_demo(pg_server.create())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def seeded(request):
+    """The demo city, seeded once per session and backend; tests must not write to it."""
+    return request.getfixturevalue(f"seeded_{request.param}")
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as exc:  # noqa: BLE001
+        missing("Redis", f"{url}: {exc}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    path = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    if not path:
+        missing("Chromium", "install it with `apt-get install -y chromium` or set CHROMIUM")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        missing("Playwright", "pip install -e '.[test]'")
+    return path
