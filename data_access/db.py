@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, select, func, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 

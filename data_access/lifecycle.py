@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_
+from sqlalchemy import and_, or_
 
 from .models import Case, CaseStage
 
@@ -103,13 +103,13 @@ def _open_row(case: Case, stage: str | None = None) -> CaseStage | None:
 
 
 def _last_event_time(case: Case) -> datetime | None:
-    times = [t for row in case.stages for t in (row.started_at, row.ended_at) if t is not None]
-    return max(times) if times else None
+    return case.updated_at if case.stages else None
 
 
 def _add_row(case: Case, stage: str, start: datetime, end: datetime | None, actor, opinion, limit=None):
-    row = CaseStage(stage=stage, seq=len(case.stages) + 1, started_at=start, ended_at=end,
-                    actor=actor, opinion=opinion, time_limit_minutes=limit)
+    # A case type names its row type: ORM cases get CaseStage, the seed's light cases their own.
+    row = type(case).stage_class(stage=stage, seq=len(case.stages) + 1, started_at=start, ended_at=end,
+                                 actor=actor, opinion=opinion, time_limit_minutes=limit)
     case.stages.append(row)
     return row
 
@@ -167,9 +167,9 @@ def apply(case: Case, action: str, at: datetime, actor: str | None = None, opini
     elif action == "resume":
         pause = _open_row(case, "suspend")
         pause.ended_at = at
-        paused = round((at - pause.started_at).total_seconds() / 60)
-        case.suspended_minutes += paused
-        case.deadline_at += timedelta(minutes=paused)
+        paused = at - pause.started_at
+        case.suspended_minutes += round(paused.total_seconds() / 60)
+        case.deadline_at += paused  # exact, so the deadline agrees with the 处置 clock
         case.suspended_at = None
 
     if action in _STAMPS:
@@ -213,7 +213,7 @@ class StepClock:
 def _paused_minutes(case: Case, since: datetime, until: datetime) -> float:
     total = 0.0
     for row in case.stages:
-        if row.stage == "suspend" and row.started_at >= since:
+        if row.stage == "suspend" and since <= row.started_at < until:
             end = row.ended_at or until
             total += (min(end, until) - row.started_at).total_seconds() / 60
     return total
@@ -245,6 +245,11 @@ def handled_on_time(case: Case) -> bool | None:
 
 
 def overdue_clause(now: datetime):
-    """SQL condition for a case whose handling is overdue right now (a red lamp on 处置)."""
-    return and_(Case.status == "dispatched", Case.deadline_at < now)
+    """SQL condition for a case whose handling is overdue right now (a red lamp on 处置).
+
+    A suspended case's clock stopped at suspended_at (its deadline moves only on resume),
+    so it is overdue when it was already overdue then.
+    """
+    return or_(and_(Case.status == "dispatched", Case.deadline_at < now),
+               and_(Case.status == "suspended", Case.deadline_at < Case.suspended_at))
 

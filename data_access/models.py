@@ -193,6 +193,9 @@ class CaseStage(Base):
     case: Mapped[Case] = relationship(back_populates="stages")
 
 
+Case.stage_class = CaseStage  # the row type lifecycle.apply appends to Case.stages
+
+
 class Sensor(Base):
     __tablename__ = "sensors"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -19,7 +19,7 @@ from data_access import db
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-TEST_SEED_CASES = 4000
+TEST_SEED_CASES = 20000
 
 
 def missing(what: str, why: str):
@@ -131,7 +131,7 @@ def seeded_sqlite(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def seeded_postgres(pg_server):
+def seeded_postgresql(pg_server):
     return _seed_demo(pg_server.create())
 
 
@@ -163,3 +163,71 @@ def chromium_path():
     except ImportError:
         missing("Playwright", "pip install -e '.[test]'")
     return path
+
+
+# ---- the app shell: a tiny city, settings and a browser (helpers in tests/browser.py) ----
+
+# (status, source, minutes after factories.T0) of the mini city's cases.
+MINI_CASES = [("closed", "inspector", 0), ("closed", "inspector", 30), ("closed", "hotline", 60),
+              ("dispatched", "inspector", 90), ("dispatched", "video_ai", 120), ("reported", "public", 150),
+              ("rejected", "hotline", 180)]
+MINI_META = {"seed": "7", "seed_cases": str(len(MINI_CASES))}
+
+
+def add_mini_city(eng):
+    """One city (factories.add_city), MINI_CASES and MINI_META; returns what was written."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from factories import PATH_TO, T0, add_city, drive, new_case
+
+    from data_access.models import Meta
+
+    with db.session_scope(eng) as session:
+        city = add_city(session)
+        for i, (status, source, minutes) in enumerate(MINI_CASES):
+            case = new_case(f"MINI-{i:04d}", city=city, source=source)
+            drive(case, PATH_TO[status], T0 + timedelta(minutes=minutes), department_id=city.department.id)
+            session.add(case)
+        session.add_all(Meta(key=k, value=v) for k, v in MINI_META.items())
+    return SimpleNamespace(
+        engine=eng,
+        url=eng.url.render_as_string(hide_password=False),
+        cases=MINI_CASES,
+        meta=MINI_META,
+        newest_reported_at=T0 + timedelta(minutes=max(m for _, _, m in MINI_CASES)),
+    )
+
+
+@pytest.fixture
+def mini_city(engine):
+    """`engine` (both backends) holding the mini city."""
+    return add_mini_city(engine)
+
+
+@pytest.fixture(scope="session")
+def mini_city_sqlite(tmp_path_factory):
+    """A SQLite file with the mini city, shared by a session; tests must not write to it."""
+    eng = db.get_engine(f"sqlite:///{tmp_path_factory.mktemp('mini') / 'cockpit.sqlite'}")
+    db.upgrade(eng)
+    return add_mini_city(eng)
+
+
+@pytest.fixture
+def make_settings(tmp_path):
+    """make_settings(database_url, **env) -> Settings with DATA_DIR in tmp_path."""
+    from dashboard.settings import load_settings
+
+    def make(database_url: str, **env):
+        return load_settings({"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "data"), **env})
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """Headless Chromium (Playwright) for the whole session."""
+    from browser import launch_chromium
+
+    with launch_chromium(chromium_path) as chromium:
+        yield chromium

@@ -1,0 +1,69 @@
+"""Bulk loading for the seed: executemany on SQLite, COPY on PostgreSQL."""
+from __future__ import annotations
+
+from sqlalchemy import delete, insert
+
+from .models import Base, Case, CaseStage
+
+
+class BulkWriter:
+    """Writes row tuples into a table inside the connection's transaction, counting rows."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
+        self.rows = 0
+
+    def write(self, table: str, columns: list[str], rows: list[tuple]):
+        if not rows:
+            return
+        cols = ", ".join(columns)
+        cur = self.conn.connection.dbapi_connection.cursor()
+        try:
+            if self.postgres:
+                with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join("?" for _ in columns)
+                cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+        finally:
+            cur.close()
+        self.rows += len(rows)
+
+    def insert(self, model, rows: list[dict]):
+        """Small reference tables through SQLAlchemy."""
+        if rows:
+            self.conn.execute(insert(model), rows)
+            self.rows += len(rows)
+
+
+def wipe(conn):
+    """Delete every row of every table, children first."""
+    for table in reversed(Base.metadata.sorted_tables):
+        conn.execute(delete(table))
+
+
+CASE_TABLES = (Case.__table__, CaseStage.__table__)
+
+
+def drop_case_indexes(conn):
+    """PostgreSQL loads millions of rows faster without secondary indexes."""
+    for table in CASE_TABLES:
+        for index in table.indexes:
+            index.drop(conn)
+
+
+def create_case_indexes(conn):
+    for table in CASE_TABLES:
+        for index in table.indexes:
+            index.create(conn)
+
+
+def finish_load(conn):
+    """After explicit ids: move the PostgreSQL sequence past them and refresh statistics."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "SELECT setval(pg_get_serial_sequence('cases', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM cases")
+        conn.commit()
+        conn.exec_driver_sql("ANALYZE")

@@ -1,0 +1,537 @@
+"""`cockpit seed`: a deterministic demo city (Dongguan) with a year of cases.
+
+Patterns: a daily and weekly rhythm with a Spring Festival dip, more waterlogging in the
+rainy season, a category mix that differs between town centres, industrial and water towns,
+a source mix with 视频智能发现 and 12345, departments of different speed, and realistic
+closing, overdue and rework rates. Every case is run through `lifecycle.apply`, so stage
+rows and statuses are exactly what the state machine writes. Rows are bulk loaded:
+executemany on SQLite, COPY on PostgreSQL (data_access.bulk).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import shapely
+from sqlalchemy.engine import Engine
+from tqdm import tqdm
+
+from data_access import bulk, lifecycle, reference
+from data_access.cases import LOCAL_OFFSET
+from data_access.models import (
+    Camera, Case, CaseStage, Category, Community, Department, Jurisdiction, Meta, Region, Sensor, SensorReading,
+)
+from data_access.vocabulary import SENSOR_KINDS
+
+from .catalogue import (
+    PROFESSIONAL_DEPARTMENTS, load_categories, town_department_code, town_department_name,
+)
+from .city import JURISDICTION, PROFILE_DENSITY, build_city, geometry_json, random_points_in_grids
+
+DEFAULT_CASES = 200_000
+CHUNK = 20_000
+DAYS = 365
+BULK_INDEX_THRESHOLD = 200_000  # PostgreSQL loads this big rebuild indexes afterwards
+
+SOURCE_MIX = {"inspector": 0.50, "hotline": 0.15, "public": 0.10, "video_ai": 0.15,
+              "drone": 0.04, "leader": 0.03, "media": 0.03}
+HOUR_WEIGHTS = np.array([0.25, 0.15, 0.1, 0.1, 0.12, 0.25, 0.6, 1.3, 2.6, 3.2, 3.3, 2.8,
+                         1.5, 1.4, 2.6, 3.0, 2.9, 2.2, 1.3, 1.0, 0.9, 0.7, 0.5, 0.35])
+WEEKDAY_WEIGHTS = np.array([1.05, 1.0, 1.0, 1.0, 0.98, 0.78, 0.68])  # Monday first
+SPRING_FESTIVAL = (datetime(2026, 2, 14), datetime(2026, 2, 24))
+
+MAJOR_WEIGHTS = {"01": 0.25, "02": 0.2, "03": 0.3, "04": 0.25, "05": 0.05,
+                 "06": 0.6, "07": 0.5, "08": 0.4, "09": 0.7, "10": 0.1}
+HOT = {"06010": 12, "09006": 12, "07001": 10, "06012": 7, "09009": 8, "06036": 7, "09005": 8,
+       "06042": 6, "01037": 5, "06013": 4, "09001": 6, "09010": 5, "06011": 4, "06014": 3,
+       "08004": 3, "06001": 3, "09011": 3, "06007": 2, "03005": 3, "06029": 2, "02010": 2,
+       "01004": 3, "01003": 2, "04002": 2.5}
+PROFILE_BOOST = {
+    "centre": {"09006": 1.5, "09005": 1.6, "09009": 1.5, "07001": 1.3, "09011": 1.8, "06029": 1.4},
+    "industrial": {"08": 2.0, "06001": 2.5, "06011": 1.8, "06014": 2.0, "09004": 3.0, "08016": 2.0},
+    "mixed": {"06024": 3.0, "06025": 3.0, "06026": 3.0, "04": 1.5, "06038": 3.0, "06001": 1.5},
+}
+WATERLOGGING = ("01003", "01004", "01067", "01072", "01073")
+RAIN_SEASON = np.array([0.4, 0.4, 0.8, 1.5, 3.5, 5.0, 4.5, 4.5, 3.0, 1.0, 0.5, 0.4])  # Jan..Dec
+VIDEO_DETECTABLE = ("06010", "09006", "09005", "09009", "06036", "07001", "06014", "09001",
+                    "06029", "06042", "09010")
+DETAILS = {
+    **{code: "路面积水，雨水箅子堵塞，影响通行" for code in WATERLOGGING},
+    "01011": "闻到燃气异味，疑似燃气泄漏", "01049": "调压箱有异响并有燃气味", "01057": "露天燃气管道锈蚀，疑似泄漏",
+}
+GENERIC_DETAILS = ("影响市容", "群众反映强烈", "需尽快处理", "存在安全隐患", "多次出现")
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗梁宋郑谢韩唐冯叶邓曹彭"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红"
+OPINIONS = {
+    "file": "符合立案条件，同意立案", "reject": "不属于城管受理范围，不予立案", "void": "重复上报，作废",
+    "dispatch": "请按时限处置", "return": "非本部门职责，申请回退", "extend": "处置难度大，申请延时",
+    "suspend": "需多部门协调，申请挂账", "resume": "协调完成，恢复处置", "handle": "已处置完毕",
+    "feedback": "处置结果已反馈", "verify": "现场核查通过", "rework": "核查不通过，要求返工", "close": "同意结案",
+}
+
+
+@dataclass
+class SeedReport:
+    cases: int
+    rows: int
+    seconds: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+class SeedError(RuntimeError):
+    pass
+
+
+CASE_COLUMNS = [c.name for c in Case.__table__.columns]
+STAGE_COLUMNS = [c.name for c in CaseStage.__table__.columns if c.name != "id"]
+
+
+class SeedStage:
+    __slots__ = ("stage", "seq", "started_at", "ended_at", "actor", "opinion", "time_limit_minutes")
+
+    def __init__(self, **fields):
+        for key, value in fields.items():
+            setattr(self, key, value)
+
+
+class SeedCase:
+    """A plain case object that lifecycle.apply moves like an ORM Case, at bulk speed."""
+
+    __slots__ = (*CASE_COLUMNS, "stages")
+    stage_class = SeedStage
+
+    def __init__(self, **fields):
+        for name in CASE_COLUMNS:
+            setattr(self, name, None)
+        for key, value in fields.items():
+            setattr(self, key, value)
+        self.stages = []
+
+    def case_row(self) -> tuple:
+        return tuple(getattr(self, name) for name in CASE_COLUMNS)
+
+    def stage_rows(self):
+        return [(self.id, r.seq, r.stage, r.started_at, r.ended_at, r.actor, r.opinion, r.time_limit_minutes)
+                for r in self.stages]
+
+
+def _lognormal(rng, median, sigma, size, low, high):
+    return np.clip(median * rng.lognormal(0.0, sigma, size), low, high)
+
+
+def _minutes(values) -> np.ndarray:
+    return (np.asarray(values) * 60).astype("timedelta64[s]")
+
+
+def seed_demo(engine: Engine, cases: int = DEFAULT_CASES, seed: int = 42, progress: bool = True,
+              reset: bool = False, now: datetime | None = None) -> SeedReport:
+    """Seed the demo city with `cases` cases ending at `now` (naive UTC, default: this minute)."""
+    if cases < 0:
+        raise SeedError(f"--cases must be 0 or more, got {cases}")
+    started = time.perf_counter()
+    now = (now or datetime.now(timezone.utc).replace(tzinfo=None)).replace(second=0, microsecond=0)
+    rng = np.random.default_rng(seed)
+    with engine.connect() as conn:
+        existing = reference.case_count(conn)
+        if existing and not reset:
+            raise SeedError(f"the database already holds {existing} cases; pass --reset to replace all data")
+        bulk.wipe(conn)
+        writer = bulk.BulkWriter(conn)
+        city = build_city(seed)
+        refs = _write_reference(writer, rng, city, seed)
+        _write_sensors(writer, rng, city, now)
+        conn.commit()
+        rebuild_indexes = writer.postgres and cases >= BULK_INDEX_THRESHOLD
+        if rebuild_indexes:
+            bulk.drop_case_indexes(conn)
+            conn.commit()
+        _write_cases(writer, rng, city, refs, cases, now, progress)
+        if rebuild_indexes:
+            if progress:
+                print("building indexes ...", flush=True)
+            bulk.create_case_indexes(conn)
+        meta = {"seed": str(seed), "seed_cases": str(cases), "seeded_at": now.isoformat(), "demo_city": JURISDICTION["name"]}
+        writer.insert(Meta, [{"key": k, "value": v} for k, v in meta.items()])
+        conn.commit()
+        bulk.finish_load(conn)
+    return SeedReport(cases=cases, rows=writer.rows, seconds=time.perf_counter() - started)
+
+
+@dataclass
+class Refs:
+    """What case generation needs to know about the seeded reference rows."""
+
+    categories: list  # CategorySpec of every event category
+    category_ids: np.ndarray  # aligned with categories
+    department_ids: dict  # code -> id
+    department_names: dict  # id -> name
+    department_speed: dict  # id -> speed factor (1 = typical, higher is slower)
+    town_department: list  # region index -> department id
+    cameras: list  # dicts: id, kind, region (index), grid (index)
+
+
+def load_refs(conn, city, seed: int) -> Refs:
+    """Refs for the demo city seeded with `seed`, read back from the database."""
+    depts = reference.departments(conn)
+    speed = np.clip(np.random.default_rng([seed, 1]).lognormal(0.0, 0.3, len(depts)), 0.55, 1.8)
+    ids = reference.event_category_ids(conn)
+    events = [s for s in load_categories() if s.kind == "event"]
+    town_at = {t.code: i for i, t in enumerate(city.towns)}
+    cameras = []
+    for cam in reference.cameras(conn):
+        index = np.flatnonzero(city.grid_region == town_at[cam.region_code])
+        inside = shapely.contains_xy(city.grid_geoms[index], cam.lon, cam.lat)
+        cameras.append({"id": cam.id, "kind": cam.kind, "region": town_at[cam.region_code],
+                        "grid": int(index[np.argmax(inside)])})
+    dept_ids = {code: i for i, code, _ in depts}
+    return Refs(
+        categories=events, category_ids=np.array([ids[s.code] for s in events]), department_ids=dept_ids,
+        department_names={i: name for i, _, name in depts},
+        department_speed={d.id: float(f) for d, f in zip(depts, speed)},
+        town_department=[dept_ids[town_department_code(t.code)] for t in city.towns], cameras=cameras,
+    )
+
+
+def _write_reference(writer, rng, city, seed: int) -> Refs:
+    towns = city.towns
+    lon = np.mean([t.label[0] for t in towns])
+    lat = np.mean([t.label[1] for t in towns])
+    writer.insert(Jurisdiction, [{**JURISDICTION, "center_lon": float(lon), "center_lat": float(lat)}])
+    writer.insert(Region, [{
+        "code": t.code, "jurisdiction_code": JURISDICTION["code"], "name": t.name, "name_en": t.name_en,
+        "kind": t.kind, "profile": t.profile, "label_lon": t.label[0], "label_lat": t.label[1],
+        "area_km2": t.area_km2, "geometry": geometry_json(t.polygon)} for t in towns])
+    writer.insert(Community, [{
+        "code": c["code"], "region_code": c["region_code"], "name": c["name"],
+        "geometry": geometry_json(c["polygon"])} for c in city.communities])
+    writer.write("grids", ["code", "community_code", "region_code", "center_lon", "center_lat", "geometry"], [
+        (g["code"], g["community_code"], g["region_code"], g["center"][0], g["center"][1], geometry_json(g["polygon"]))
+        for g in city.grids])
+
+    departments = [{"code": code, "name": name, "kind": "professional", "region_code": None}
+                   for code, name, _words in PROFESSIONAL_DEPARTMENTS]
+    departments += [{"code": town_department_code(t.code), "name": town_department_name(t.name), "kind": "town",
+                     "region_code": t.code} for t in towns]
+    for index, dept in enumerate(departments, start=1):
+        dept["id"] = index
+    writer.insert(Department, departments)
+    dept_ids = {d["code"]: d["id"] for d in departments}
+    writer.insert(Category, [
+        {"id": i, "kind": s.kind, "code": s.code, "major_code": s.major_code, "major_name": s.major_name,
+         "name": s.name, "time_limit_minutes": s.time_limit_minutes,
+         "default_department_id": dept_ids.get(s.department_code)}
+        for i, s in enumerate(load_categories(), start=1)])
+    writer.insert(Camera, _cameras(rng, city))
+    return load_refs(writer.conn, city, seed)
+
+
+CAMERA_MIX = {"intersection": 0.45, "ai": 0.30, "high_point": 0.15, "body_cam": 0.10}
+CAMERA_LABELS = {"intersection": "路口", "ai": "AI识别", "high_point": "高点", "body_cam": "执法记录仪"}
+
+
+def _cameras(rng, city) -> list[dict]:
+    cameras = []
+    for t_index, town in enumerate(city.towns):
+        grids = np.flatnonzero(city.grid_region == t_index)
+        count = 6 + round(town.area_km2 / 12)
+        kinds = rng.choice(list(CAMERA_MIX), count, p=list(CAMERA_MIX.values()))
+        kinds[:2] = "ai"  # every town has video analysis
+        picked = rng.choice(grids, count, p=city.grid_weight[grids] / city.grid_weight[grids].sum())
+        lon, lat = random_points_in_grids(rng, city, picked)
+        short = town.name.removesuffix("街道").removesuffix("镇")
+        for n, (kind, x, y) in enumerate(zip(kinds, lon, lat), start=1):
+            cameras.append({
+                "id": len(cameras) + 1, "code": f"CAM-{town.code}-{n:03d}",
+                "name": f"{short}{town.roads[n % len(town.roads)]}{CAMERA_LABELS[kind]}{n:02d}",
+                "kind": str(kind), "lon": float(x), "lat": float(y), "region_code": town.code,
+                "stream_url": None, "stream_type": "snapshot",
+                "status": "online" if rng.random() > 0.05 else "offline", "last_seen_at": None,
+                "ai_categories": json.dumps(list(VIDEO_DETECTABLE)) if kind == "ai" else None,
+            })
+    return cameras
+
+
+def _write_sensors(writer, rng, city, now: datetime):
+    """Gas, water-level and rain sensors with 30 days of hourly readings."""
+    sensors, readings = [], []
+    hours = np.arange(30 * 24)[::-1]
+    stamps = [(now.replace(minute=0) - timedelta(hours=int(h))) for h in hours]
+    for t_index, town in enumerate(city.towns):
+        grids = np.flatnonzero(city.grid_region == t_index)
+        picked = rng.choice(grids, 5, p=city.grid_weight[grids] / city.grid_weight[grids].sum())
+        lon, lat = random_points_in_grids(rng, city, picked)
+        rain = _rain_series(rng, len(hours))
+        for n, kind in enumerate(("gas", "gas", "water_level", "water_level", "rain")):
+            sid = len(sensors) + 1
+            zh, _en, unit = SENSOR_KINDS[kind]
+            sensors.append({"id": sid, "code": f"SEN-{town.code}-{n + 1}", "kind": kind,
+                            "name": f"{town.name}{zh}监测点{n + 1}", "unit": unit, "lon": float(lon[n]),
+                            "lat": float(lat[n]), "region_code": town.code, "status": "online"})
+            if kind == "rain":
+                values = rain
+            elif kind == "water_level":
+                values = np.clip(np.convolve(rain, [0.5, 0.3, 0.15, 0.05])[: len(rain)] * rng.uniform(0.4, 0.9)
+                                 - 2 + rng.normal(0, 0.3, len(rain)), 0, None)
+            else:
+                values = np.clip(rng.gamma(1.5, 0.4, len(hours)), 0, None)
+                spikes = rng.random(len(hours)) < 0.002
+                values[spikes] += rng.uniform(10, 40, spikes.sum())
+            readings += [(sid, stamp, round(float(v), 2)) for stamp, v in zip(stamps, values)]
+    writer.insert(Sensor, sensors)
+    writer.write(SensorReading.__tablename__, ["sensor_id", "measured_at", "value"], readings)
+
+
+def _rain_series(rng, hours: int) -> np.ndarray:
+    """Hourly rain in mm: dry spells and a few showers and storms."""
+    rain = np.zeros(hours)
+    for start in rng.choice(hours, max(1, hours // 72), replace=False):
+        length = int(rng.integers(2, 10))
+        peak = rng.gamma(2.0, 12.0)
+        shape = np.sin(np.linspace(0, np.pi, length)) * peak
+        rain[start:start + length] += shape[: hours - start]
+    return np.round(rain, 1)
+
+
+def _category_weights(refs: Refs, profile: str, month: int, video: bool) -> np.ndarray:
+    weights = []
+    boost = PROFILE_BOOST[profile]
+    for spec in refs.categories:
+        if video:
+            weights.append(HOT.get(spec.code, 1.0) if spec.code in VIDEO_DETECTABLE else 0.0)
+            continue
+        w = MAJOR_WEIGHTS[spec.major_code] * HOT.get(spec.code, 1.0)
+        w *= boost.get(spec.code, 1.0) * boost.get(spec.major_code, 1.0)
+        if spec.code in WATERLOGGING:
+            w *= RAIN_SEASON[month - 1]
+        weights.append(w)
+    weights = np.array(weights)
+    return weights / weights.sum()
+
+
+def _report_times(rng, count: int, now: datetime) -> np.ndarray:
+    """Local report times over the last DAYS days, sorted, as datetime64[s]."""
+    local_now = np.datetime64(now + LOCAL_OFFSET, "s")
+    first_day = (local_now - np.timedelta64(DAYS - 1, "D")).astype("datetime64[D]")
+    days = first_day + np.arange(DAYS)
+    weekday = (days.astype(int) - 4) % 7  # 1970-01-01 was a Thursday
+    weights = WEEKDAY_WEIGHTS[weekday] * np.linspace(0.9, 1.1, DAYS)
+    festival = (days >= np.datetime64(SPRING_FESTIVAL[0], "D")) & (days <= np.datetime64(SPRING_FESTIVAL[1], "D"))
+    weights[festival] *= 0.45
+    day = rng.choice(DAYS, count, p=weights / weights.sum())
+    hour = rng.choice(24, count, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
+    second = rng.integers(0, 3600, count)
+    local = days[day].astype("datetime64[s]") + (hour * 3600 + second).astype("timedelta64[s]")
+    local = np.where(local > local_now, local - np.timedelta64(7, "D"), local)
+    return np.sort(local)
+
+
+def _write_cases(writer, rng, city, refs: Refs, count: int, now: datetime, progress: bool):
+    local_times = _report_times(rng, count, now)
+    bar = tqdm(total=count, unit="case", disable=not progress, desc="cases", smoothing=0.1)
+    day_seq: dict[str, int] = {}
+    for start in range(0, count, CHUNK):
+        chunk = local_times[start:start + CHUNK]
+        cases = draw_reports(rng, city, refs, chunk)
+        _number(cases, chunk, start + 1, day_seq)
+        _play_out(rng, cases, refs, now)
+        writer.write("cases", CASE_COLUMNS, [c.case_row() for c in cases])
+        writer.write("case_stages", STAGE_COLUMNS, [row for c in cases for row in c.stage_rows()])
+        writer.conn.commit()
+        bar.update(len(chunk))
+    bar.close()
+
+
+def _number(cases: list[SeedCase], local_times, first_id: int, day_seq: dict):
+    """Ids in time order and case numbers DG + local date + sequence within the day."""
+    for i, (case, local) in enumerate(zip(cases, local_times)):
+        day = str(local.astype("datetime64[D]")).replace("-", "")
+        day_seq[day] = day_seq.get(day, 0) + 1
+        case.id = first_id + i
+        case.case_no = f"DG{day}{day_seq[day]:06d}"
+
+
+def draw_reports(rng, city, refs: Refs, local_times) -> list[SeedCase]:
+    """New reports at the given local times: place, category, source, reporter (no steps yet)."""
+    n = len(local_times)
+    towns = city.towns
+    # Where: a town weighted by area and profile, then a grid near its centre; video cases
+    # lie in the grid of the AI camera that saw them.
+    town_weight = np.array([t.area_km2 ** 0.6 * PROFILE_DENSITY[t.profile] for t in towns])
+    region = rng.choice(len(towns), n, p=town_weight / town_weight.sum())
+    source = rng.choice(list(SOURCE_MIX), n, p=np.array(list(SOURCE_MIX.values())) / sum(SOURCE_MIX.values()))
+    video = source == "video_ai"
+    grid = np.empty(n, dtype=int)
+    camera = np.full(n, None, dtype=object)
+    for t_index in np.unique(region):
+        mine = np.flatnonzero(region == t_index)
+        grids = np.flatnonzero(city.grid_region == t_index)
+        grid[mine] = rng.choice(grids, len(mine), p=city.grid_weight[grids] / city.grid_weight[grids].sum())
+        ai_cams = [c for c in refs.cameras if c["region"] == t_index and c["kind"] == "ai"]
+        seen = mine[video[mine]]
+        picks = rng.integers(0, len(ai_cams), len(seen))
+        grid[seen] = [ai_cams[p]["grid"] for p in picks]
+        camera[seen] = [ai_cams[p]["id"] for p in picks]
+    lon, lat = random_points_in_grids(rng, city, grid)
+
+    # What: the category mix depends on the town profile, the month and the source.
+    months = local_times.astype("datetime64[M]").astype(int) % 12 + 1
+    category = np.empty(n, dtype=int)
+    profiles = np.array([towns[r].profile for r in region])
+    for profile in np.unique(profiles):
+        for month in np.unique(months):
+            for is_video in (False, True):
+                mine = np.flatnonzero((profiles == profile) & (months == month) & (video == is_video))
+                if len(mine):
+                    category[mine] = rng.choice(len(refs.categories), len(mine),
+                                                p=_category_weights(refs, profile, month, is_video))
+    urgent_roll = rng.random(n) < np.where(np.isin(source, ["leader", "media"]), 0.2, 0.02)
+    reported = (local_times - np.timedelta64(int(LOCAL_OFFSET.total_seconds()), "s")).astype("datetime64[s]").tolist()
+
+    inspectors = _inspectors()
+    names = rng.choice(list(SURNAMES), n) + rng.choice(list(GIVEN), n) + np.where(rng.random(n) < 0.5, rng.choice(list(GIVEN), n), "")
+    phones = ["1" + str(p) for p in rng.integers(3_000_000_000, 9_999_999_999, n)]
+    detail = rng.choice(GENERIC_DETAILS, n)
+    road = rng.integers(0, 12, n)
+    number = rng.integers(1, 400, n)
+    photo_count = rng.integers(1, 4, n)
+    inspector = rng.integers(0, len(inspectors), n)
+    community_names = {c["code"]: c["name"] for c in city.communities}
+    cases = []
+    for i in range(n):
+        spec = refs.categories[category[i]]
+        town = towns[region[i]]
+        g = city.grids[grid[i]]
+        public = source[i] in ("public", "hotline", "media")
+        address = f"{town.name}{community_names[g['community_code']]}{town.roads[road[i]]}{number[i]}号附近"
+        cases.append(SeedCase(
+            case_type="component" if spec.major_code <= "05" else "event",
+            category_id=int(refs.category_ids[category[i]]), source=str(source[i]),
+            urgency="urgent" if spec.urgent or urgent_roll[i] else "normal",
+            description=f"{spec.name}：{address}，{DETAILS.get(spec.code, detail[i])}", address=address,
+            lon=float(lon[i]), lat=float(lat[i]), grid_code=g["code"], community_code=g["community_code"],
+            region_code=town.code, reported_at=reported[i], time_limit_minutes=spec.time_limit_minutes,
+            extension_minutes=0, suspended_minutes=0, rework_count=0,
+            reporter_name=str(names[i]) if public else inspectors[inspector[i]] if source[i] == "inspector" else None,
+            reporter_phone=phones[i] if public else None,
+            photos=json.dumps([f"demo/{spec.major_code}-{(i + k) % 4 + 1}.svg" for k in range(photo_count[i])]),
+            camera_id=camera[i],
+            department_id=(refs.department_ids[spec.department_code] if spec.department_code
+                           else refs.town_department[region[i]]),
+        ))
+    return cases
+
+
+def _inspectors() -> list[str]:
+    return [SURNAMES[i % len(SURNAMES)] + GIVEN[(i * 7) % len(GIVEN)] for i in range(60)]
+
+
+def _play_out(rng, cases: list[SeedCase], refs: Refs, now: datetime):
+    """Time every case's steps and apply those that have happened by `now`."""
+    n = len(cases)
+    urgent = np.array([c.urgency == "urgent" for c in cases])
+    limit = np.array([c.time_limit_minutes for c in cases])
+    source = np.array([c.source for c in cases])
+    department = [c.department_id for c in cases]
+    speed = np.array([refs.department_speed[d] for d in department])
+    m = {
+        "file": _lognormal(rng, np.where(urgent, 0.6, 1.3), 0.6, n, 0.2, 90),
+        "dispatch": _lognormal(rng, np.where(urgent, 0.5, 1.1), 0.6, n, 0.2, 90),
+        "feedback": _lognormal(rng, 12, 0.8, n, 1, 240),
+        "verify": _lognormal(rng, np.where(urgent, 20, 40), 0.7, n, 3, 600),
+        "close": _lognormal(rng, 8, 0.7, n, 1, 240),
+        "suspend": _lognormal(rng, 3 * 24 * 60, 0.8, n, 60, 30 * 24 * 60),
+    }
+    share = speed * rng.lognormal(np.log(0.33), 0.7, n)  # handling time as a share of the limit
+    m["handle"] = np.maximum(share * limit, 5)
+    m["rework"] = np.maximum(0.5 * share * limit, 5)
+    roll = rng.random((6, n))
+    paths = {
+        "reject": roll[0] < np.where(source == "inspector", 0.01, 0.05),
+        "void": roll[1] < 0.004,
+        "misdirect": roll[2] < 0.02,
+        "extend": (share > 0.75) & (roll[3] < 0.35) & (limit >= 24 * 60),
+        "suspend": roll[4] < 0.004,
+        "rework": roll[5] < 0.03,
+    }
+    inspectors = _inspectors()
+    for i, case in enumerate(cases):
+        take = {k: v[i] for k, v in paths.items()}
+        steps = _steps(np.datetime64(case.reported_at, "s"), {k: v[i] for k, v in m.items()}, take, int(limit[i]))
+        _replay(case, steps, now, department[i], refs, inspectors[(i * 13) % len(inspectors)])
+
+
+def _steps(t0, minutes: dict, take: dict, limit: int) -> list[tuple]:
+    """The actions of one case with their times, as (action, datetime64, extra)."""
+    t = t0 + _minutes(minutes["file"])
+    steps = [("report", t0, None)]
+    if take["reject"]:
+        return steps + [("reject", t, None)]
+    steps.append(("file", t, None))
+    t = t + _minutes(minutes["dispatch"])
+    if take["void"]:
+        return steps + [("void", t, None)]
+    if take["misdirect"]:
+        steps.append(("dispatch", t, "wrong"))
+        t = t + _minutes(20 + 60 * minutes["file"])
+        steps.append(("return", t, None))
+        t = t + _minutes(5 + 3 * minutes["dispatch"])
+    steps.append(("dispatch", t, None))
+    dispatched, handle = t, minutes["handle"]
+    if take["extend"]:
+        steps.append(("extend", dispatched + _minutes(0.6 * limit), limit))
+    if take["suspend"] and not take["extend"]:
+        pause = min(0.2 * limit, handle / 2)
+        resume_at = dispatched + _minutes(pause + minutes["suspend"])
+        steps += [("suspend", dispatched + _minutes(pause), None), ("resume", resume_at, None)]
+        t = resume_at + _minutes(handle - pause)
+    else:
+        t = dispatched + _minutes(handle)
+    steps.append(("handle", t, None))
+    t = t + _minutes(minutes["feedback"])
+    steps.append(("feedback", t, None))
+    t = t + _minutes(minutes["verify"])
+    if take["rework"]:
+        steps.append(("rework", t, None))
+        t = t + _minutes(minutes["rework"])
+        steps.append(("handle", t, None))
+        t = t + _minutes(minutes["feedback"])
+        steps.append(("feedback", t, None))
+        t = t + _minutes(minutes["verify"])
+    steps.append(("verify", t, None))
+    steps.append(("close", t + _minutes(minutes["close"]), None))
+    return steps
+
+
+def _replay(case: SeedCase, steps, now: datetime, department: int, refs: Refs, inspector: str):
+    """Apply the steps that have happened by `now` through the state machine."""
+    case.department_id = None  # set by dispatch
+    towns = refs.town_department
+    for action, at, extra in steps:
+        at = at.astype(datetime)
+        if at > now:
+            break
+        kwargs = {}
+        if action == "dispatch":
+            kwargs["department_id"] = towns[(department + 1) % len(towns)] if extra == "wrong" else department
+        elif action == "extend":
+            kwargs["minutes"] = extra
+        lifecycle.apply(case, action, at, actor_for(action, case, refs, inspector), OPINIONS.get(action), **kwargs)
+
+
+def actor_for(action: str, case, refs: Refs, inspector: str) -> str | None:
+    """Who performs an action: the centre, the responsible department or an inspector."""
+    if action == "report":
+        return case.reporter_name or "视频智能发现"
+    if action == "dispatch":
+        return "指挥中心派遣员"
+    if action in ("file", "reject", "void", "close"):
+        return "指挥中心受理员"
+    if action in ("verify", "rework"):
+        return inspector
+    return refs.department_names.get(case.department_id)
