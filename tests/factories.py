@@ -93,7 +93,7 @@ def add_city(session) -> City:
 def new_case(case_no="TEST-0001", *, city: City | None = None, time_limit=240, urgency="normal", **kw) -> Case:
     """A case before 上报 (status None). Without `city` it is only fit for in-memory lifecycle tests."""
     fields = {
-        "case_no": case_no, "case_type": "event", "source": "监督员上报", "urgency": urgency,
+        "case_no": case_no, "case_type": "event", "source": "inspector", "urgency": urgency,
         "description": "井盖缺失", "address": "东城街道主山社区", "lon": 113.755, "lat": 23.025,
         "time_limit_minutes": time_limit, "status": None,
     }

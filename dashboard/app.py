@@ -1,0 +1,96 @@
+"""create_app: the Dash app with its pages, callbacks, cache and /health route.
+
+Importing this module does nothing; the pages, layouts and callbacks are bound inside
+create_app. Layouts and callbacks find the app's settings with current_settings().
+"""
+from __future__ import annotations
+
+from datetime import timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import dash
+from flask import current_app, jsonify
+
+from dashboard.cache import init_cache
+from dashboard.i18n import t
+from dashboard.settings import Settings, load_settings
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+SETTINGS_KEY = "COCKPIT_SETTINGS"
+
+try:
+    VERSION = version("smart-city-cockpit")
+except PackageNotFoundError:
+    VERSION = "0.1.0"
+
+
+def current_settings() -> Settings:
+    """The settings of the app serving the current request."""
+    return current_app.config[SETTINGS_KEY]
+
+
+class CockpitDash(dash.Dash):
+    """Dash whose page config names no internet host (the renderer's version-check URL)."""
+
+    def _config(self):
+        return {**super()._config(), "dash_version_url": ""}
+
+
+def _register_pages():
+    from dashboard.pages import PAGES
+    from layouts import shell
+
+    dash.page_registry.clear()  # one app per process; a new app starts from PAGES
+    for order, page in enumerate(PAGES):
+        dash.register_page(page.module, path=page.path, name=page.title, order=order, layout=page.layout,
+                           title=lambda _page=page, **_: _page.label(current_settings().language))
+    dash.register_page("not_found_404", path="/404", order=len(PAGES), layout=shell.not_found,
+                       title=lambda **_: t("notfound.title", current_settings().language))
+
+
+def _add_health_route(server, settings: Settings):
+    from data_access.status import health
+
+    @server.get("/health")
+    def health_route():
+        report = health(settings.database_url)
+        newest = report.newest_case_at
+        body = {
+            "status": "ok" if report.ok else "error",
+            "database": report.database,
+            "newest_case_at": newest.replace(tzinfo=timezone.utc).isoformat() if newest else None,
+            "version": VERSION,
+            "schema": report.schema,
+        }
+        if report.error:
+            body["error"] = report.error
+        return jsonify(body), 200 if report.ok else 503
+
+
+def create_app(settings: Settings | None = None) -> dash.Dash:
+    """Build the app; reads the environment when no settings are given."""
+    from callbacks import shell as shell_callbacks
+    from layouts import shell
+
+    settings = settings or load_settings()
+    app = CockpitDash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ASSETS),
+        serve_locally=True,
+        include_pages_meta=False,
+        suppress_callback_exceptions=True,  # pages come and go; don't render them all to validate
+        title=t("app.title", settings.language),
+        update_title=None,
+    )
+    server = app.server
+    server.config[SETTINGS_KEY] = settings
+    server.secret_key = settings.secret_key
+    init_cache(server, settings)
+    _register_pages()
+    app.layout = shell.layout
+    shell_callbacks.register(app)
+    _add_health_route(server, settings)
+    return app

@@ -1,0 +1,104 @@
+"""Browser test helpers: serve an app in a thread, drive Chromium, watch what a page does.
+
+    with serve(create_app(settings).server) as base_url, open_page(browser, base_url) as page:
+        page.goto("/status")
+        assert page.console_errors == [] and page.external_requests == []
+        assert page.fits()
+
+`browser` is the session fixture in conftest.py (it uses `launch_chromium`).
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+HOST = "127.0.0.1"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+SCREENS = {"1080p": (1920, 1080), "4k": (3840, 2160)}
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+@contextmanager
+def serve(wsgi_app):
+    """Serve a WSGI app on a free local port in a thread; yields its base URL."""
+    server = make_server(HOST, 0, wsgi_app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@contextmanager
+def launch_chromium(executable_path: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=executable_path, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class WatchedPage:
+    """A Playwright page that records console errors and requests to other hosts."""
+
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base_url = base_url
+        self.console_errors: list[str] = []
+        self.external_requests: list[str] = []
+        page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
+        page.on("pageerror", lambda exc: self.console_errors.append(f"uncaught: {exc}"))
+        page.on("request", self._record)
+
+    def _record(self, request):
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != HOST:
+            self.external_requests.append(request.url)
+
+    def goto(self, path: str, ready: str = ".cockpit-header"):
+        """Open `path` and wait until `ready` (a CSS selector) is visible."""
+        self.page.goto(self.base_url + path)
+        self.page.wait_for_selector(ready)
+        return self.page
+
+    def overflow(self) -> dict:
+        """Document scroll size against the viewport."""
+        return self.page.evaluate("""() => ({
+            scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+            scrollHeight: document.documentElement.scrollHeight, innerHeight: window.innerHeight})""")
+
+    def fits(self) -> bool:
+        size = self.overflow()
+        return size["scrollWidth"] <= size["innerWidth"] and size["scrollHeight"] <= size["innerHeight"]
+
+    def screenshot(self, directory: str | Path | None, name: str):
+        """Save a PNG when `directory` is set (e.g. from the SHOTS_DIR environment variable)."""
+        if directory:
+            Path(directory).mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(Path(directory) / f"{name}.png"))
+
+
+@contextmanager
+def open_page(browser, base_url: str, size: tuple[int, int] = SCREENS["1080p"], **context_options):
+    """A fresh browser context with a viewport of `size`; yields a WatchedPage."""
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1,
+                                  **context_options)
+    try:
+        yield WatchedPage(context.new_page(), base_url)
+    finally:
+        context.close()
