@@ -16,10 +16,11 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from . import lifecycle
+from . import lifecycle, rollups
 from .models import Case, Category, Department, Grid
+from .sqlfuncs import LOCAL_HOURS
 
-LOCAL_OFFSET = timedelta(hours=8)  # case numbers count days in China Standard Time
+LOCAL_OFFSET = timedelta(hours=LOCAL_HOURS)  # case numbers count days in China Standard Time
 
 
 class CaseInputError(ValueError):
@@ -119,6 +120,7 @@ def create_case(session: Session, new: NewCase, actor: str | None = None) -> Cas
     lifecycle.apply(case, "report", new.reported_at, actor or new.reporter_name)
     session.add(case)
     session.flush()
+    rollups.refresh(session.connection(), {rollups.daily_key(case)}, hourly_of=[case])
     return case
 
 
@@ -128,8 +130,10 @@ def transition(session: Session, case: Case, action: str, at: datetime, actor: s
     if action == "dispatch" and kwargs.get("department_id") is None:
         category = session.get(Category, case.category_id)
         kwargs["department_id"] = responsible_department(session, category, case.region_code)
+    before = rollups.daily_key(case)
     lifecycle.apply(case, action, at, actor, opinion, **kwargs)
     session.flush()
+    rollups.refresh(session.connection(), {before, rollups.daily_key(case)})
     return case
 
 

@@ -253,3 +253,9 @@ def overdue_clause(now: datetime):
     return or_(and_(Case.status == "dispatched", Case.deadline_at < now),
                and_(Case.status == "suspended", Case.deadline_at < Case.suspended_at))
 
+
+
+def overdue_unclosed_clause(now: datetime):
+    """SQL condition for a case past its handling deadline that is still not closed."""
+    return or_(overdue_clause(now),
+               and_(Case.status.in_(("handled", "fed_back", "verified")), Case.deadline_at < now))

@@ -4,10 +4,11 @@ All timestamps are naive UTC. Geometries are GeoJSON geometry objects (WGS-84) s
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -214,3 +215,43 @@ class SensorReading(Base):
     sensor_id: Mapped[int] = mapped_column(ForeignKey("sensors.id"), primary_key=True)
     measured_at: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
     value: Mapped[float] = mapped_column(Float)
+
+
+class DailyRollup(Base):
+    """Cases per local report day × region × category × department × source (rollups.py)."""
+
+    __tablename__ = "case_rollup_daily"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: not yet dispatched
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reported: Mapped[int] = mapped_column(Integer)
+    filed: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    voided: Mapped[int] = mapped_column(Integer)
+    dispatched: Mapped[int] = mapped_column(Integer)
+    handled: Mapped[int] = mapped_column(Integer)
+    handled_on_time: Mapped[int] = mapped_column(Integer)
+    fed_back: Mapped[int] = mapped_column(Integer)
+    verified: Mapped[int] = mapped_column(Integer)
+    closed: Mapped[int] = mapped_column(Integer)
+    closed_on_time: Mapped[int] = mapped_column(Integer)
+    reworked: Mapped[int] = mapped_column(Integer)
+    open: Mapped[int] = mapped_column(Integer)
+    suspended: Mapped[int] = mapped_column(Integer)
+    file_minutes: Mapped[float] = mapped_column(Float)
+    dispatch_minutes: Mapped[float] = mapped_column(Float)
+    handle_minutes: Mapped[float] = mapped_column(Float)
+
+
+class HourlyRollup(Base):
+    """Reports per local day × hour × region × category major × source, for rhythm charts."""
+
+    __tablename__ = "case_rollup_hourly"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    major_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reported: Mapped[int] = mapped_column(Integer)

@@ -19,7 +19,7 @@ import shapely
 from sqlalchemy.engine import Engine
 from tqdm import tqdm
 
-from data_access import bulk, lifecycle, reference
+from data_access import bulk, lifecycle, reference, rollups
 from data_access.cases import LOCAL_OFFSET
 from data_access.models import (
     Camera, Case, CaseStage, Category, Community, Department, Jurisdiction, Meta, Region, Sensor, SensorReading,
@@ -156,6 +156,9 @@ def seed_demo(engine: Engine, cases: int = DEFAULT_CASES, seed: int = 42, progre
             if progress:
                 print("building indexes ...", flush=True)
             bulk.create_case_indexes(conn)
+        if progress:
+            print("building rollups ...", flush=True)
+        rollups.rebuild(conn)
         meta = {"seed": str(seed), "seed_cases": str(cases), "seeded_at": now.isoformat(), "demo_city": JURISDICTION["name"]}
         writer.insert(Meta, [{"key": k, "value": v} for k, v in meta.items()])
         conn.commit()

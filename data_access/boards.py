@@ -1,0 +1,154 @@
+"""Data for board panels: counts from the rollups, live states from the open-case index.
+
+Every function takes plain values (a database URL and a frozen Scope) so results memoize,
+and returns a DataFrame. Counts by any of the dimensions in DIMENSIONS come from
+`case_rollup_daily`; only `overdue` and `overdue_unclosed`, which change as the clock runs,
+are counted on the open cases (a small set: the (status, deadline_at) index finds them).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pandas as pd
+from sqlalchemy import case, func, literal, select
+from sqlalchemy.orm import Session, selectinload
+
+from . import lifecycle
+from .cache import memoize
+from .db import get_engine
+from .filters import MEASURES, STORED_MEASURES, CaseQuery, Scope, case_conditions
+from .indicators import indicators
+from .models import Case, Category, DailyRollup, Department, HourlyRollup, Region
+from .rollups import DURATIONS, NO_DEPARTMENT
+from .sqlfuncs import local_date
+
+LIVE_MEASURES = ("overdue", "overdue_unclosed")
+CASE_TYPE = case((Category.major_code <= "05", literal("component")), else_=literal("event"))
+# Dimension name: (rollup column, raw case column) — both group the same way.
+DIMENSIONS = {
+    "day": (DailyRollup.day, local_date(Case.reported_at)),
+    "region_code": (DailyRollup.region_code, Case.region_code),
+    "category_id": (DailyRollup.category_id, Case.category_id),
+    "department_id": (DailyRollup.department_id, func.coalesce(Case.department_id, literal(NO_DEPARTMENT))),
+    "source": (DailyRollup.source, Case.source),
+    "major_code": (Category.major_code, Category.major_code),
+    "case_type": (CASE_TYPE, CASE_TYPE),
+}
+CACHE_SECONDS = 15
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _rollup_scope(scope: Scope) -> list:
+    conditions = [DailyRollup.day >= scope.day_from, DailyRollup.day <= scope.day_to]
+    if scope.region:
+        conditions.append(DailyRollup.region_code == scope.region)
+    if scope.source:
+        conditions.append(DailyRollup.source == scope.source)
+    if scope.major:
+        conditions.append(Category.major_code == scope.major)
+    return conditions
+
+
+@memoize(CACHE_SECONDS)
+def counts(url: str, scope: Scope, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Every measure (stored and live) and duration sum, grouped by `by` within `scope`."""
+    keys = [DIMENSIONS[d][0].label(d) for d in by]
+    sums = [func.coalesce(func.sum(getattr(DailyRollup, m)), 0).label(m) for m in [*STORED_MEASURES, *DURATIONS]]
+    stored_q = (select(*keys, *sums).join(Category, Category.id == DailyRollup.category_id)
+                .where(*_rollup_scope(scope)))
+    live_keys = [DIMENSIONS[d][1].label(d) for d in by]
+    now = utcnow()
+    live_q = (select(*live_keys, *[func.sum(case((MEASURES[m](now), 1), else_=0)).label(m) for m in LIVE_MEASURES])
+              .join(Category, Category.id == Case.category_id)
+              .where(*case_conditions(CaseQuery.of(scope), now), MEASURES["overdue_unclosed"](now)))
+    if by:
+        stored_q = stored_q.group_by(*keys)
+        live_q = live_q.group_by(*live_keys)
+    with get_engine(url).connect() as conn:
+        stored = pd.DataFrame(conn.execute(stored_q).mappings().all(), columns=[*by, *STORED_MEASURES, *DURATIONS])
+        live = pd.DataFrame(conn.execute(live_q).mappings().all(), columns=[*by, *LIVE_MEASURES])
+    if not by:
+        stored = stored.fillna(0)
+        live = live.fillna(0) if len(live) else pd.DataFrame([{m: 0 for m in LIVE_MEASURES}])
+        merged = pd.concat([stored.reset_index(drop=True), live.reset_index(drop=True)], axis=1)
+    else:
+        merged = stored.merge(live, on=list(by), how="outer")
+    merged[[*STORED_MEASURES, *LIVE_MEASURES]] = merged[[*STORED_MEASURES, *LIVE_MEASURES]].fillna(0).astype(int)
+    merged[list(DURATIONS)] = merged[list(DURATIONS)].fillna(0.0).astype(float)
+    return merged
+
+
+def indicator_table(url: str, scope: Scope, by: tuple[str, ...], weights: dict | None = None) -> pd.DataFrame:
+    """Counts by `by` with the five rates, the composite score and grade."""
+    return indicators(counts(url, scope, by), weights)
+
+
+@memoize(CACHE_SECONDS)
+def reports_by_weekday_hour(url: str, scope: Scope) -> pd.DataFrame:
+    """Reports per local weekday (Monday = 0) and hour, from the hourly rollup."""
+    conditions = [HourlyRollup.day >= scope.day_from, HourlyRollup.day <= scope.day_to]
+    for column, value in ((HourlyRollup.region_code, scope.region), (HourlyRollup.major_code, scope.major),
+                          (HourlyRollup.source, scope.source)):
+        if value:
+            conditions.append(column == value)
+    q = (select(HourlyRollup.day, HourlyRollup.hour, func.sum(HourlyRollup.reported).label("reported"))
+         .where(*conditions).group_by(HourlyRollup.day, HourlyRollup.hour))
+    with get_engine(url).connect() as conn:
+        df = pd.DataFrame(conn.execute(q).all(), columns=["day", "hour", "reported"])
+    df["weekday"] = pd.to_datetime(df["day"]).dt.day_of_week
+    grid = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
+    return df.groupby(["weekday", "hour"])["reported"].sum().reindex(grid, fill_value=0).reset_index()
+
+
+@memoize(CACHE_SECONDS)
+def open_lamps(url: str, scope: Scope) -> pd.DataFrame:
+    """Open cases in 处置 by department and lamp (green/yellow/red), clocks from lifecycle."""
+    now = utcnow()
+    q = (select(Case).where(*case_conditions(CaseQuery.of(scope), now),
+                            Case.status.in_(lifecycle.HANDLING_STATUSES))
+         .options(selectinload(Case.stages)))
+    with Session(get_engine(url)) as session:
+        rows = [(c.department_id, lifecycle.current_clock(c, now).lamp) for c in session.scalars(q)]
+    df = pd.DataFrame(rows, columns=["department_id", "lamp"])
+    table = df.pivot_table(index="department_id", columns="lamp", aggfunc="size", fill_value=0)
+    table = table.reindex(columns=["green", "yellow", "red"], fill_value=0).reset_index()
+    return table.astype(int)
+
+
+@memoize(CACHE_SECONDS)
+def latest_cases(url: str, scope: Scope, limit: int = 30) -> pd.DataFrame:
+    """The newest cases in scope, from the reported_at index."""
+    q = (select(Case.case_no, Case.reported_at, Case.region_code, Case.category_id, Case.source,
+                Case.status, Case.urgency, Case.address)
+         .where(*case_conditions(CaseQuery.of(scope), utcnow()))
+         .order_by(Case.reported_at.desc(), Case.id.desc()).limit(limit))
+    with get_engine(url).connect() as conn:
+        return pd.DataFrame(conn.execute(q).all(), columns=list(q.selected_columns.keys()))
+
+
+@memoize(300)
+def names(url: str) -> dict[str, dict]:
+    """Display names of regions, categories and departments, keyed by their codes or ids."""
+    with get_engine(url).connect() as conn:
+        regions = {r.code: r.name for r in conn.execute(select(Region.code, Region.name))}
+        categories = {r.id: (r.code, r.name, r.major_code, r.major_name)
+                      for r in conn.execute(select(Category.id, Category.code, Category.name,
+                                                   Category.major_code, Category.major_name))}
+        departments = {r.id: r.name for r in conn.execute(select(Department.id, Department.name))}
+    departments[NO_DEPARTMENT] = "未派遣"
+    return {"regions": regions, "categories": categories, "departments": departments}
+
+
+@memoize(3600)
+def region_shapes(url: str) -> dict:
+    """The regions as a GeoJSON FeatureCollection keyed by code (for choropleths)."""
+    import json
+
+    with get_engine(url).connect() as conn:
+        rows = conn.execute(select(Region.code, Region.name, Region.geometry).order_by(Region.code)).all()
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": r.code, "properties": {"code": r.code, "name": r.name},
+         "geometry": json.loads(r.geometry)} for r in rows]}
