@@ -121,7 +121,8 @@ def cmd_serve(args, settings: Settings) -> None:
 
 
 def start_simulator() -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "dashboard.cli", "simulate"])
+    # Faster steps than real life, so a demo shows cases closing within minutes.
+    return subprocess.Popen([sys.executable, "-m", "dashboard.cli", "simulate", "--speed", "20"])
 
 
 def cmd_demo(args, settings: Settings) -> None:
@@ -159,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("simulate", help="report and move cases live until Ctrl-C")
     p.add_argument("--rate", type=float, default=6.0, help="new cases per minute (default: 6)")
-    p.add_argument("--speed", type=float, default=1.0, help="simulated time per real time (default: 1)")
+    p.add_argument("--speed", type=float, default=1.0, help="how many times faster open cases move through their steps (default: 1)")
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     p.set_defaults(func=cmd_simulate)
 
