@@ -7,7 +7,8 @@ are counted on the open cases (a small set: the (status, deadline_at) index find
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 from sqlalchemy import case, func, literal, select
@@ -152,3 +153,30 @@ def region_shapes(url: str) -> dict:
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": r.code, "properties": {"code": r.code, "name": r.name},
          "geometry": json.loads(r.geometry)} for r in rows]}
+
+
+@memoize(CACHE_SECONDS)
+def headline(url: str, scope: Scope) -> dict:
+    """KPIs for the scope's last day, its month, and cases still open from the last year."""
+    day = scope.day_to
+    windows = {"day": replace(scope, day_from=day), "month": replace(scope, day_from=day.replace(day=1)),
+               "year": replace(scope, day_from=day - timedelta(days=364))}
+    return {name: indicators(counts(url, window)).iloc[0].to_dict() | {"day_from": window.day_from}
+            for name, window in windows.items()}
+
+
+def daily(url: str, scope: Scope) -> pd.DataFrame:
+    """Counts per local day with every day of the scope present."""
+    df = counts(url, scope, ("day",))
+    df["day"] = pd.to_datetime(df["day"]).dt.date
+    days = pd.date_range(scope.day_from, scope.day_to).date
+    return df.set_index("day").reindex(days, fill_value=0).rename_axis("day").reset_index()
+
+
+def region_scores(url: str, scope: Scope, weights: dict | None = None) -> pd.DataFrame:
+    """Indicators by region with names, best score first; regions without cases included."""
+    table = indicator_table(url, scope, ("region_code",), weights)
+    regions = names(url)["regions"]
+    table = pd.DataFrame({"region_code": list(regions)}).merge(table, on="region_code", how="left")
+    table["name"] = table["region_code"].map(regions)
+    return table.sort_values(["score", "region_code"], ascending=[False, True], na_position="last")

@@ -182,7 +182,7 @@ class Refs:
 def load_refs(conn, city, seed: int) -> Refs:
     """Refs for the demo city seeded with `seed`, read back from the database."""
     depts = reference.departments(conn)
-    speed = np.clip(np.random.default_rng([seed, 1]).lognormal(0.0, 0.3, len(depts)), 0.55, 1.8)
+    speed = np.clip(np.random.default_rng([seed, 1]).lognormal(0.0, 0.45, len(depts)), 0.5, 2.4)
     ids = reference.event_category_ids(conn)
     events = [s for s in load_categories() if s.kind == "event"]
     town_at = {t.code: i for i, t in enumerate(city.towns)}
@@ -457,7 +457,7 @@ def _play_out(rng, cases: list[SeedCase], refs: Refs, now: datetime):
     paths = {
         "reject": roll[0] < np.where(source == "inspector", 0.01, 0.05),
         "void": roll[1] < 0.004,
-        "misdirect": roll[2] < 0.02,
+        "misdirect": roll[2] < 0.01,
         "extend": (share > 0.75) & (roll[3] < 0.35) & (limit >= 24 * 60),
         "suspend": roll[4] < 0.004,
         "rework": roll[5] < 0.03,
@@ -481,9 +481,9 @@ def _steps(t0, minutes: dict, take: dict, limit: int) -> list[tuple]:
         return steps + [("void", t, None)]
     if take["misdirect"]:
         steps.append(("dispatch", t, "wrong"))
-        t = t + _minutes(20 + 60 * minutes["file"])
+        t = t + _minutes(10 + 10 * minutes["file"])  # the department sends it back quickly
         steps.append(("return", t, None))
-        t = t + _minutes(5 + 3 * minutes["dispatch"])
+        t = t + _minutes(2 + minutes["dispatch"])
     steps.append(("dispatch", t, None))
     dispatched, handle = t, minutes["handle"]
     if take["extend"]:

@@ -154,7 +154,7 @@ def test_demo_starts_the_simulator_as_a_child(monkeypatch):
     started = []
     monkeypatch.setattr(cli.subprocess, "Popen", lambda args: started.append(args))
     cli.start_simulator()
-    assert started == [[sys.executable, "-m", "dashboard.cli", "simulate"]]
+    assert started == [[sys.executable, "-m", "dashboard.cli", "simulate", "--speed", "20"]]
 
 
 def free_port() -> int:

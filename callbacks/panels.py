@@ -1,0 +1,94 @@
+"""The generic panel callbacks: render and refresh any panel, drill down on a click, and turn
+filter changes into a new URL (the URL is the state; the page rebuilds from it)."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode
+
+from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback, ctx, html, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard import panels, urlstate
+from dashboard.app import current_settings
+from data_access import boards
+
+log = logging.getLogger(__name__)
+
+
+def render_panel(panel_id: str, search: str, rem: float | None, first: bool):
+    """Build one panel for a query string; on a data error keep what is shown, or say so."""
+    settings = current_settings()
+    today = datetime.now(settings.tz).date()
+    query, _problems = urlstate.parse(search, today)
+    scope = boards.Scope(query.day_from, query.day_to, query.region, query.major, query.source)
+    panel = panels.get(panel_id)
+    view = panels.View(scope=scope, search=search, language=settings.language, rem=rem or 16.0,
+                       names=boards.names(settings.database_url), today=today)
+    try:
+        return panel.build(panel.data(settings.database_url, scope), view)
+    except Exception:  # noqa: BLE001 - one failing panel must not take the board down
+        log.exception("panel %s failed", panel_id)
+        if not first:
+            raise PreventUpdate from None
+        return html.Div(view.zh("数据暂不可用，稍后自动重试", "Data unavailable; retrying"), className="panel-empty")
+
+
+def register():
+    clientside_callback(
+        "function(_) { return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16; }",
+        Output("board-rem", "data"), Input("board-scope", "data"),
+    )
+
+    @callback(
+        Output({"type": "panel-body", "id": MATCH}, "children"),
+        Input({"type": "panel-timer", "id": MATCH}, "n_intervals"),
+        Input("board-rem", "data"),
+        State("board-scope", "data"),
+        State({"type": "panel-body", "id": MATCH}, "id"),
+        prevent_initial_call=True,
+    )
+    def refresh(n_intervals, rem, scope, body_id):
+        return render_panel(body_id["id"], scope["search"], rem, first=not n_intervals)
+
+    @callback(
+        Output("board-nav", "href", allow_duplicate=True),
+        Input({"type": "panel-graph", "id": ALL}, "clickData"),
+        prevent_initial_call=True,
+    )
+    def drill(_clicks):
+        click = ctx.triggered[0]["value"] if ctx.triggered else None
+        points = (click or {}).get("points") or []
+        link = points[0].get("customdata") if points else None
+        if isinstance(link, list):  # heatmaps hand back the row
+            link = None
+        if not link:
+            raise PreventUpdate
+        return link
+
+    @callback(
+        Output("board-nav", "href", allow_duplicate=True),
+        Output("filter-dates", "style"),
+        Input("filter-region", "value"),
+        Input("filter-range", "value"),
+        Input("filter-dates", "start_date"),
+        Input("filter-dates", "end_date"),
+        Input("filter-major", "value"),
+        Input("filter-source", "value"),
+        State("board-scope", "data"),
+        State("board-nav", "pathname"),
+        prevent_initial_call=True,
+    )
+    def filters(region, range_name, start, end, major, source, scope, pathname):
+        dates_style = {"display": "inline-block" if range_name == "custom" else "none"}
+        params = dict(parse_qsl(scope["search"].lstrip("?")))
+        params.update(region=region, range=range_name, major=major, source=source)
+        if range_name == "custom":
+            params.update({"from": (start or "")[:10], "to": (end or "")[:10]})
+        else:
+            params.pop("from", None)
+            params.pop("to", None)
+        search = "?" + urlencode({k: v for k, v in params.items() if v})
+        if search == scope["search"]:
+            return no_update, dates_style
+        return f"{pathname}{search}", dates_style

@@ -1,0 +1,118 @@
+"""Boards: panel ids placed on a grid, with the filter bar; one layout function serves all.
+
+Each board names its grid areas twice: `areas` for 16:9 screens and `wide_areas` for walls of
+2:1 and wider (7680×2160), which get more columns instead of a letterboxed 16:9 picture.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from dash import dcc, html
+
+from dashboard import panels, urlstate
+from dashboard.app import current_settings
+from data_access import boards as board_data
+from data_access.vocabulary import SOURCES
+
+from . import panels_city, panels_overview  # noqa: F401  (they register their panels)
+
+MAJOR_NAMES = {"01": "市政公用", "02": "交通设施", "03": "市容环卫设施", "04": "园林绿化", "05": "其他部件",
+               "06": "市容环境", "07": "宣传广告", "08": "施工管理", "09": "街面秩序", "10": "其他事项"}
+
+
+@dataclass(frozen=True)
+class Board:
+    id: str
+    path: str
+    title: str
+    title_en: str
+    panels: dict[str, str]  # grid area -> panel id
+    areas: tuple[str, ...]
+    wide_areas: tuple[str, ...]
+    columns: str
+    wide_columns: str
+    rows: str
+    wide_rows: str
+
+
+BOARDS = {
+    "overview": Board(
+        "overview", "/board/overview", "综合首页", "Overview",
+        panels={"kpi": "overview.kpis", "trend": "overview.case_trend", "funnel": "overview.funnel",
+                "source": "overview.source_mix", "top": "overview.top_categories",
+                "rank": "overview.region_ranking", "map": "overview.region_map", "feed": "overview.latest_cases"},
+        areas=("kpi kpi kpi", "trend map rank", "funnel map rank", "source top feed"),
+        wide_areas=("kpi kpi kpi kpi kpi kpi", "trend funnel map map rank feed", "source top map map rank feed"),
+        columns="1fr 1.45fr 1fr", wide_columns="repeat(6, 1fr)", rows="auto 1fr 1fr 1fr", wide_rows="auto 1fr 1fr",
+    ),
+    "city-management": Board(
+        "city-management", "/board/city-management", "智慧城管", "City management",
+        panels={"speed": "city.dispatch_speed", "league": "city.department_league",
+                "overdue": "city.overdue_by_department", "types": "city.case_types",
+                "video": "city.video_share", "heat": "city.weekday_hour"},
+        areas=("speed league overdue", "types league overdue", "video heat heat"),
+        wide_areas=("speed league league overdue heat heat", "types video league overdue heat heat"),
+        columns="1fr 1.3fr 1fr", wide_columns="repeat(6, 1fr)", rows="1fr 1fr 1fr", wide_rows="1fr 1fr",
+    ),
+}
+
+
+def _panel_frame(area: str, panel_id: str, language: str):
+    panel = panels.get(panel_id)
+    return html.Section([
+        html.H2(panel.label(language), className="panel-title"),
+        html.Div(html.Div(className="panel-loading"), id={"type": "panel-body", "id": panel_id}, className="panel-body"),
+        dcc.Interval(id={"type": "panel-timer", "id": panel_id}, interval=panel.refresh_seconds * 1000),
+    ], className="panel", style={"gridArea": area}, **{"data-panel": panel_id})
+
+
+def _grid_style(board: Board) -> dict:
+    def quoted(rows):
+        return " ".join(f'"{row}"' for row in rows)
+
+    return {"--areas": quoted(board.areas), "--wide-areas": quoted(board.wide_areas), "--columns": board.columns,
+            "--wide-columns": board.wide_columns, "--rows": board.rows, "--wide-rows": board.wide_rows}
+
+
+def _filter_bar(query, range_name: str, language: str, url: str):
+    zh = language == "zh"
+    regions = board_data.names(url)["regions"]
+    option = lambda value, text: {"label": text, "value": value}  # noqa: E731
+    return html.Div([
+        dcc.Dropdown(id="filter-region", options=[option(c, n) for c, n in sorted(regions.items())],
+                     value=query.region, placeholder="全市" if zh else "Whole city", clearable=True, searchable=True,
+                     className="filter filter-region"),
+        dcc.RadioItems(id="filter-range", value=range_name, className="filter-range", inline=True,
+                       options=[option(k, v[0] if zh else v[1]) for k, v in urlstate.RANGES.items()]),
+        dcc.DatePickerRange(id="filter-dates", start_date=query.day_from, end_date=query.day_to,
+                            display_format="YYYY-MM-DD", className="filter filter-dates",
+                            style={"display": "inline-block" if range_name == "custom" else "none"}),
+        dcc.Dropdown(id="filter-major", options=[option(c, f"{c} {n}") for c, n in MAJOR_NAMES.items()],
+                     value=query.major, placeholder="全部大类" if zh else "All majors", className="filter filter-major"),
+        dcc.Dropdown(id="filter-source", options=[option(c, v[0] if zh else v[1]) for c, v in SOURCES.items()],
+                     value=query.source, placeholder="全部来源" if zh else "All sources", className="filter filter-source"),
+    ], className="filter-bar")
+
+
+def layout(board_id: str, **query_params):
+    settings = current_settings()
+    board = BOARDS[board_id]
+    search = "?" + urlencode(query_params)
+    today = datetime.now(settings.tz).date()
+    query, problems = urlstate.parse(search, today)
+    range_name = urlstate.range_name_of(search)
+    scope_search = urlstate.search_of(query, range_name)
+    return html.Div([
+        dcc.Location(id="board-nav", refresh="callback-nav"),
+        dcc.Store(id="board-scope", data={"board": board.id, "search": scope_search}),
+        dcc.Store(id="board-rem"),
+        html.Div([
+            html.H1(board.title if settings.language == "zh" else board.title_en, className="board-title"),
+            _filter_bar(query, range_name, settings.language, settings.database_url),
+        ], className="board-header"),
+        html.Div("; ".join(problems), className="board-problems", role="alert") if problems else None,
+        html.Div([_panel_frame(area, pid, settings.language) for area, pid in board.panels.items()],
+                 className="board-grid", style=_grid_style(board)),
+    ], className="board", **{"data-board": board.id})
