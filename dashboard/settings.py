@@ -32,6 +32,7 @@ class Settings:
     tile_crs: str
     timezone: str
     language: str
+    score_weights: dict
 
     @property
     def tz(self) -> ZoneInfo:
@@ -94,6 +95,15 @@ def _tile_url(value: str | None) -> str | None:
     return value
 
 
+def _score_weights(value: str) -> dict:
+    from data_access.indicators import parse_weights
+
+    try:
+        return parse_weights(value)
+    except ValueError as exc:
+        raise SettingsError("SCORE_WEIGHTS", str(exc)) from None
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build Settings from the environment; raises SettingsError on a bad value."""
     env = os.environ if env is None else env
@@ -108,4 +118,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         tile_crs=_choice("TILE_CRS", env.get("TILE_CRS") or "WGS84", TILE_CRSES),
         timezone=_timezone(env.get("TIMEZONE") or "Asia/Shanghai"),
         language=_choice("LANGUAGE", env.get("LANGUAGE") or "zh", LANGUAGES),
+        score_weights=_score_weights(env.get("SCORE_WEIGHTS") or ""),
     )

@@ -27,6 +27,13 @@ RATES = {
 DEFAULT_WEIGHTS = {"closing_rate": 0.25, "on_time_closing_rate": 0.25, "handling_rate": 0.1,
                    "on_time_handling_rate": 0.25, "rework_rate": 0.15}
 GRADES = ((90, "A"), (75, "B"), (60, "C"), (40, "D"))
+_weights = dict(DEFAULT_WEIGHTS)
+
+
+def use_weights(weights: dict[str, float]) -> None:
+    """Set this process's score weights (create_app passes the SCORE_WEIGHTS setting)."""
+    _weights.clear()
+    _weights.update(weights)
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -74,7 +81,7 @@ def grade(score: float) -> str | None:
 
 def add_score(rated: pd.DataFrame, weights: dict[str, float] | None = None) -> pd.DataFrame:
     """综合指标值 (0..100) as the weighted mean of the available rates, and its A–E grade."""
-    weights = weights or DEFAULT_WEIGHTS
+    weights = weights or _weights
     df = rated.copy()
     total = pd.Series(0.0, index=df.index)
     used = pd.Series(0.0, index=df.index)

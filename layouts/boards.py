@@ -53,7 +53,7 @@ BOARDS = {
                 "overdue": "city.overdue_by_department", "types": "city.case_types",
                 "video": "city.video_share", "heat": "city.weekday_hour"},
         areas=("speed league overdue", "types league overdue", "video heat heat"),
-        wide_areas=("speed league league overdue heat heat", "types video league overdue heat heat"),
+        wide_areas=("speed league league overdue heat heat", "types video video overdue heat heat"),
         columns="1fr 1.3fr 1fr", wide_columns="repeat(6, 1fr)", rows="1fr 1fr 1fr", wide_rows="1fr 1fr",
     ),
 }

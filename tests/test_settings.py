@@ -91,6 +91,9 @@ def test_good_values(name, given, expected):
     ("TILE_CRS", "EPSG:3857"),
     ("TILE_URL", "https://tiles.local/{x}/{y}.png"),
     ("TILE_URL", "https://tiles.local/tile.png"),
+    ("SCORE_WEIGHTS", "speed=1"),
+    ("SCORE_WEIGHTS", "closing_rate=lots"),
+    ("SCORE_WEIGHTS", "closing_rate=0"),
 ])
 def test_bad_value_raises_one_line_naming_the_setting(name, value):
     with pytest.raises(SettingsError) as err:
@@ -100,3 +103,8 @@ def test_bad_value_raises_one_line_naming_the_setting(name, value):
     assert message.startswith(f"{name}: ")
     assert err.value.name == name
     assert isinstance(err.value, ValueError)
+
+
+def test_score_weights_setting():
+    assert load_settings({"SCORE_WEIGHTS": "closing_rate=2, rework_rate=1"}).score_weights == {
+        "closing_rate": 2.0, "rework_rate": 1.0}
