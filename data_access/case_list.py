@@ -1,0 +1,371 @@
+"""Case lists and case pages: the only SQL behind /cases, /case/<case_no> and the CSV export.
+
+Every list starts from `filters.case_conditions`, so it holds exactly the cases a board
+counted. Paging is LIMIT/OFFSET over the reported_at index; sorting and column filters only
+touch whitelisted columns. Times are naive UTC in the database and shown in UTC+8.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterator
+
+from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from . import db, lifecycle
+from .cache import memoize
+from .filters import CaseQuery, case_conditions
+from .models import Camera, Case, Category, Community, Department, Grid, Region
+from .sqlfuncs import LOCAL_HOURS
+from .vocabulary import CASE_TYPES, SOURCES, URGENCIES
+
+LOCAL_OFFSET = timedelta(hours=LOCAL_HOURS)
+CASE_NO = re.compile(r"[A-Za-z0-9_-]{1,20}")  # anything else is not a case number
+MAX_BLOCK = 500  # most rows one page request may return
+CSV_CHUNK = 2000
+EARLIER_LIMIT = 10
+
+# Grid and CSV columns, in display order.
+HEADERS = {
+    "case_no": "案件编号", "reported_at": "上报时间", "region": "镇街", "category": "小类",
+    "source": "来源", "status": "状态", "department": "责任部门", "urgency": "紧急程度",
+    "address": "地址", "lamp": "灯", "description": "问题描述",
+}
+GRID_COLUMNS = ("case_no", "reported_at", "region", "category", "source", "status", "department",
+                "urgency", "address", "lamp")
+CSV_COLUMNS = ("case_no", "reported_at", "region", "category", "source", "status", "department",
+               "urgency", "address", "description")
+LAMP_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+
+# The only columns a client may sort or filter by; codes and ids sort as stored, not by display name.
+SORTABLE = {
+    "case_no": Case.case_no, "reported_at": Case.reported_at, "region": Case.region_code,
+    "category": Case.category_id, "source": Case.source, "status": Case.status,
+    "department": Case.department_id, "urgency": Case.urgency, "address": Case.address,
+}
+TEXT_FILTERS = {"case_no": Case.case_no, "address": Case.address, "description": Case.description}
+CHOICE_FILTERS = {"status": Case.status, "source": Case.source, "region": Case.region_code}
+TEXT_OPS = ("contains", "equals", "startsWith")
+
+
+def local_text(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return (moment + LOCAL_OFFSET).strftime(fmt) if moment else ""
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****1234: the first three and last four digits."""
+    if not phone:
+        return ""
+    return phone[:3] + "*" * max(len(phone) - 7, 1) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
+
+
+def mask_name(name: str | None) -> str:
+    """王*: the surname only."""
+    return name[0] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def valid_case_no(text: str | None) -> bool:
+    return bool(text) and CASE_NO.fullmatch(text) is not None
+
+
+# ---- reference names ----
+
+@dataclass(frozen=True)
+class Lookups:
+    regions: dict[str, str]  # code -> name
+    categories: dict[int, tuple[str, str, str]]  # id -> (code, name, major_code)
+    majors: dict[str, str]  # major code -> name
+    events: dict[str, str]  # event code -> name
+    departments: dict[int, str]  # id -> name
+
+
+@memoize(timeout=300)
+def lookups(database_url: str) -> Lookups:
+    with db.get_engine(database_url).connect() as conn:
+        regions = dict(conn.execute(select(Region.code, Region.name).order_by(Region.code)).all())
+        cats = conn.execute(select(Category.id, Category.code, Category.name, Category.major_code,
+                                   Category.major_name, Category.kind)).all()
+        departments = dict(conn.execute(select(Department.id, Department.name)).all())
+    events = [c for c in cats if c.kind == "event"]
+    return Lookups(
+        regions=regions,
+        categories={c.id: (c.code, c.name, c.major_code) for c in cats},
+        majors={c.major_code: c.major_name for c in sorted(events, key=lambda c: c.code)},
+        events={c.code: c.name for c in events},
+        departments=departments,
+    )
+
+
+# ---- grid requests as plain values ----
+
+def sort_keys(sort_model: list | None) -> tuple[tuple[str, bool], ...]:
+    """AG Grid's sortModel as ((column, descending), ...), whitelisted columns only."""
+    keys = []
+    for item in sort_model or []:
+        if isinstance(item, dict) and item.get("colId") in SORTABLE and item.get("sort") in ("asc", "desc"):
+            keys.append((item["colId"], item["sort"] == "desc"))
+    return tuple(keys)
+
+
+def _conditions_of(spec: dict) -> tuple[str, tuple[tuple[str, str], ...]]:
+    if spec.get("filterType") == "set":
+        return "or", tuple(("equals", str(v)) for v in spec.get("values") or [] if v is not None)
+    parts = spec.get("conditions") or [spec]
+    pairs = tuple((str(p.get("type")), str(p.get("filter")).strip()) for p in parts
+                  if isinstance(p, dict) and p.get("type") in TEXT_OPS and p.get("filter") not in (None, ""))
+    return ("or" if spec.get("operator") == "OR" else "and"), pairs
+
+
+def column_filters(filter_model: dict | None) -> tuple:
+    """AG Grid's filterModel as ((column, "and"|"or", ((op, value), ...)), ...), known columns only."""
+    out = []
+    for column, spec in sorted((filter_model or {}).items()):
+        if (column in TEXT_FILTERS or column in CHOICE_FILTERS) and isinstance(spec, dict):
+            join, pairs = _conditions_of(spec)
+            if pairs:
+                out.append((column, join, pairs))
+    return tuple(out)
+
+
+def _choice_labels(column: str, lk: Lookups) -> dict[str, str]:
+    if column == "status":
+        return lifecycle.STATUS_LABELS
+    if column == "source":
+        return {code: zh for code, (zh, _en) in SOURCES.items()}
+    return lk.regions
+
+
+def _one_filter(column: str, op: str, value: str, lk: Lookups):
+    if column in TEXT_FILTERS:
+        col = TEXT_FILTERS[column]
+        if op == "contains":
+            return col.icontains(value, autoescape=True)
+        if op == "startsWith":
+            return col.istartswith(value, autoescape=True)
+        return col == value
+    # A choice column matches its codes or Chinese labels; a filter names labels.
+    labels = _choice_labels(column, lk)
+    codes = [code for code, name in labels.items()
+             if value == code or (value in name if op == "contains" else value == name)]
+    return CHOICE_FILTERS[column].in_(codes) if codes else false()
+
+
+def _filter_conditions(filters: tuple, lk: Lookups) -> list:
+    conditions = []
+    for column, join, pairs in filters:
+        parts = [_one_filter(column, op, value, lk) for op, value in pairs]
+        conditions.append(or_(*parts) if join == "or" else and_(*parts))
+    return conditions
+
+
+def _where(database_url: str, query: CaseQuery, now: datetime, filters: tuple) -> list:
+    extra = _filter_conditions(filters, lookups(database_url)) if filters else []
+    return case_conditions(query, now) + extra
+
+
+# ---- the list ----
+
+@memoize(timeout=60)
+def count_cases(database_url: str, query: CaseQuery, now: datetime, filters: tuple = ()) -> int:
+    """How many cases `query` (and the grid's column filters) select."""
+    with db.get_engine(database_url).connect() as conn:
+        return conn.execute(select(func.count()).select_from(Case)
+                            .where(*_where(database_url, query, now, filters))).scalar_one()
+
+
+def _order_by(sort: tuple):
+    keys = sort or (("reported_at", True),)
+    last_desc = keys[-1][1]
+    return [SORTABLE[c].desc() if desc else SORTABLE[c].asc() for c, desc in keys] + \
+        [Case.id.desc() if last_desc else Case.id.asc()]  # a unique tie-break keeps pages disjoint
+
+
+def _names(row, lk: Lookups) -> dict:
+    """Display values of one case (an ORM Case or a Core row with the same columns)."""
+    name = lk.categories.get(row.category_id, ("", "", ""))[1]
+    return {
+        "case_no": row.case_no,
+        "reported_at": local_text(row.reported_at),
+        "region": lk.regions.get(row.region_code, row.region_code),
+        "category": name,
+        "source": SOURCES.get(row.source, (row.source,))[0],
+        "status": lifecycle.STATUS_LABELS.get(row.status, row.status),
+        "department": lk.departments.get(row.department_id, "") if row.department_id else "",
+        "urgency": URGENCIES.get(row.urgency, (row.urgency,))[0],
+        "address": row.address,
+    }
+
+
+def case_page(database_url: str, query: CaseQuery, now: datetime, start: int, end: int,
+              sort: tuple = (), filters: tuple = ()) -> list[dict]:
+    """Rows [start, end) of the list in display form, with each open case's lamp."""
+    start = max(int(start), 0)
+    size = min(max(int(end) - start, 0), MAX_BLOCK)
+    if size == 0:
+        return []
+    lk = lookups(database_url)
+    stmt = (select(Case).options(selectinload(Case.stages)).where(*_where(database_url, query, now, filters))
+            .order_by(*_order_by(sort)).offset(start).limit(size))
+    with Session(db.get_engine(database_url)) as session:
+        rows = []
+        for case in session.execute(stmt).scalars():
+            clock = lifecycle.current_clock(case, now)
+            rows.append(_names(case, lk) | {"lamp": LAMP_LABELS[clock.lamp] if clock else ""})
+        return rows
+
+
+def csv_chunks(database_url: str, query: CaseQuery, now: datetime) -> Iterator[str]:
+    """The whole list as CSV text chunks: a BOM and header, then rows read with a server-side cursor."""
+    lk = lookups(database_url)
+    yield "\ufeff" + _csv_text([[HEADERS[c] for c in CSV_COLUMNS]])
+    stmt = (select(Case.case_no, Case.reported_at, Case.region_code, Case.category_id, Case.source,
+                   Case.status, Case.department_id, Case.urgency, Case.address, Case.description)
+            .where(*case_conditions(query, now)).order_by(*_order_by(())))
+    with db.get_engine(database_url).connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=CSV_CHUNK).execute(stmt)
+        for part in result.partitions():
+            rows = (_names(r, lk) | {"description": r.description} for r in part)
+            yield _csv_text([row[c] for c in CSV_COLUMNS] for row in rows)
+
+
+def _csv_text(rows) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()
+
+
+# ---- one case ----
+
+@dataclass(frozen=True)
+class Stage:
+    seq: int
+    stage: str  # lifecycle step or side path
+    label: str
+    started_at: datetime
+    ended_at: datetime | None
+    used_minutes: float  # until the end, or until now while open
+    limit_minutes: int | None  # for the seven steps; extension minutes for 延时
+    lamp: str | None  # green/yellow/red for the seven steps with a limit
+    actor: str | None
+    opinion: str | None
+
+    @property
+    def side(self) -> bool:
+        return self.stage not in lifecycle.STEPS
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case_no: str
+    status: str
+    lamp: str | None  # of the open step; None for a finished case
+    fields: list[tuple[str, str]]  # (Chinese label, display value), personal data masked
+    stages: list[Stage]
+    photos: list[str]  # media paths
+    lon: float
+    lat: float
+    grid_code: str
+    reported_at: datetime
+    region_geometry: dict | None
+    grid_geometry: dict | None
+
+
+def duration_text(minutes: float | None) -> str:
+    """3天2小时, 2小时15分钟, 40分钟; days drop the minutes."""
+    if minutes is None:
+        return ""
+    if minutes < 1:
+        return "不足1分钟"
+    days, rest = divmod(int(minutes), 24 * 60)
+    hours, mins = divmod(rest, 60)
+    return "".join([f"{days}天" if days else "", f"{hours}小时" if hours else "",
+                    f"{mins}分钟" if mins and not days else ""])
+
+
+def _fields(case: Case, lk: Lookups, community: str, camera: str | None) -> list[tuple[str, str]]:
+    code, name, major = lk.categories.get(case.category_id, ("", "", ""))
+    names = _names(case, lk)
+    return [
+        ("案件编号", case.case_no), ("外部编号", case.external_id or ""),
+        ("案件类型", CASE_TYPES.get(case.case_type, (case.case_type,))[0]),
+        ("大类", lk.majors.get(major, major)), ("小类", f"{name} ({code})"),
+        ("来源", names["source"]), ("紧急程度", names["urgency"]), ("状态", names["status"]),
+        ("镇街", names["region"]), ("社区", community), ("单元网格", case.grid_code),
+        ("地址", case.address), ("问题描述", case.description), ("坐标", f"{case.lon:.6f}, {case.lat:.6f}"),
+        ("责任部门", names["department"]), ("视频点位", camera or ""),
+        ("上报人", mask_name(case.reporter_name)), ("联系电话", mask_phone(case.reporter_phone)),
+        ("上报时间", local_text(case.reported_at)), ("立案时间", local_text(case.filed_at)),
+        ("派遣时间", local_text(case.dispatched_at)), ("处置时间", local_text(case.handled_at)),
+        ("反馈时间", local_text(case.feedback_at)), ("核查时间", local_text(case.verified_at)),
+        ("结案时间", local_text(case.closed_at)), ("终止时间", local_text(case.ended_at)),
+        ("处置时限", duration_text(case.time_limit_minutes)), ("处置截止", local_text(case.deadline_at)),
+        ("延时", duration_text(case.extension_minutes) if case.extension_minutes else "无"),
+        ("挂账时长", duration_text(case.suspended_minutes) if case.suspended_minutes else "无"),
+        ("返工次数", str(case.rework_count or 0)), ("更新时间", local_text(case.updated_at)),
+    ]
+
+
+def _stage(case: Case, row, now: datetime) -> Stage:
+    clock = lifecycle.step_clock(case, row, now)
+    timed = row.stage in lifecycle.STEPS and bool(row.time_limit_minutes)
+    return Stage(row.seq, row.stage, lifecycle.STEP_LABELS.get(row.stage, row.stage), row.started_at,
+                 row.ended_at, clock.used_minutes, row.time_limit_minutes, clock.lamp if timed else None,
+                 row.actor, row.opinion)
+
+
+def _geometry(session: Session, model, code: str) -> dict | None:
+    text = session.execute(select(model.geometry).where(model.code == code)).scalar()
+    return json.loads(text) if text else None
+
+
+def case_detail(database_url: str, case_no: str, now: datetime) -> CaseDetail | None:
+    """One case with its stage rows and place, or None when there is no such case."""
+    if not valid_case_no(case_no):
+        return None
+    lk = lookups(database_url)
+    with Session(db.get_engine(database_url)) as session:
+        case = session.execute(select(Case).options(selectinload(Case.stages))
+                               .where(Case.case_no == case_no)).scalar_one_or_none()
+        if case is None:
+            return None
+        community = session.execute(select(Community.name).where(Community.code == case.community_code)).scalar()
+        camera = session.execute(select(Camera.name).where(Camera.id == case.camera_id)).scalar() \
+            if case.camera_id else None
+        clock = lifecycle.current_clock(case, now)
+        return CaseDetail(
+            case_no=case.case_no, status=case.status, lamp=clock.lamp if clock else None,
+            fields=_fields(case, lk, community or "", camera),
+            stages=[_stage(case, row, now) for row in case.stages],
+            photos=[p for p in json.loads(case.photos or "[]") if isinstance(p, str)],
+            lon=case.lon, lat=case.lat, grid_code=case.grid_code, reported_at=case.reported_at,
+            region_geometry=_geometry(session, Region, case.region_code),
+            grid_geometry=_geometry(session, Grid, case.grid_code),
+        )
+
+
+def case_exists(database_url: str, case_no: str) -> bool:
+    if not valid_case_no(case_no):
+        return False
+    with db.get_engine(database_url).connect() as conn:
+        return conn.execute(select(Case.id).where(Case.case_no == case_no)).first() is not None
+
+
+def earlier_cases(database_url: str, case_no: str, grid_code: str, before: datetime,
+                  limit: int = EARLIER_LIMIT) -> list[dict]:
+    """Other cases in the same unit grid reported up to `before` (the case's own report), newest first.
+
+    `<=` rather than `<`: SQLite compares timestamps as text, and bulk-loaded rows lack the
+    ".000000" a bound parameter has, so `<` would let the case itself through.
+    """
+    lk = lookups(database_url)
+    stmt = (select(Case.case_no, Case.reported_at, Case.region_code, Case.category_id, Case.source,
+                   Case.status, Case.department_id, Case.urgency, Case.address)
+            .where(Case.grid_code == grid_code, Case.reported_at <= before, Case.case_no != case_no)
+            .order_by(Case.reported_at.desc(), Case.id.desc()).limit(limit))
+    with db.get_engine(database_url).connect() as conn:
+        return [_names(r, lk) for r in conn.execute(stmt)]

@@ -1,0 +1,154 @@
+"""案件详情 /case/<case_no>: every field, the seven-step timeline, photos, a map and the
+earlier cases at the same place. An unknown number shows 案件不存在 (and the server answers 404)."""
+from __future__ import annotations
+
+import dash_leaflet as dl
+import shapely
+from dash import dcc, html
+
+from dashboard.app import current_settings
+from data_access import case_list, lifecycle, status
+from data_access.geo import transform_geometry, wgs84_to_gcj02
+from layouts.cases import now_utc
+
+BACK = "case-back"
+MAP = "case-map"
+NOT_FOUND = "案件不存在"
+
+
+def _panel(title: str, body, extra: str = "") -> html.Section:
+    return html.Section(className=f"panel {extra}".strip(), children=[
+        html.H2(title, className="panel-title"), html.Div(body, className="panel-body")])
+
+
+def lamp_dot(lamp: str | None) -> html.Span:
+    return html.Span(className=f"lamp lamp-{lamp}" if lamp else "lamp lamp-none",
+                     title=case_list.LAMP_LABELS.get(lamp, "") if lamp else "")
+
+
+def not_found(case_no: str | None) -> html.Div:
+    return html.Div(className="page", children=html.Div(className="page-message case-missing", children=[
+        html.H2(NOT_FOUND), html.P(f"案件编号 {case_no or '(空)'} 不存在或格式有误"),
+        dcc.Link("返回案件清单", href="/cases", className="nav-link")]))
+
+
+def stepper(stages: list[case_list.Stage], final: bool) -> html.Ol:
+    """The seven steps: done, current (with its lamp) or still to come."""
+    items = []
+    for step in lifecycle.STEPS:
+        row = next((s for s in reversed(stages) if s.stage == step), None)
+        state = "pending" if row is None else "current" if row.ended_at is None else "done"
+        if row is None and final:
+            state = "skipped"
+        items.append(html.Li(className=f"step {state}", children=[
+            html.Span(className=f"step-node lamp-{row.lamp}" if row and row.lamp else "step-node"),
+            html.Span(lifecycle.STEP_LABELS[step], className="step-label"),
+            html.Span(case_list.local_text(row.ended_at or row.started_at, "%m-%d %H:%M") if row else "",
+                      className="step-time")]))
+    return html.Ol(items, className="stepper")
+
+
+def timeline(stages: list[case_list.Stage]) -> html.Table:
+    """Every stage row in order; side paths (回退, 延时, 挂账, 返工...) inline and marked."""
+    head = ["环节", "开始", "结束", "用时", "时限", "办理人 / 意见"]
+    rows = []
+    for s in stages:
+        used = "" if s.ended_at == s.started_at else case_list.duration_text(s.used_minutes)
+        rows.append(html.Tr(className="side" if s.side else "", children=[
+            html.Td(s.label, className="stage-name"),
+            html.Td(case_list.local_text(s.started_at, "%m-%d %H:%M")),
+            html.Td(case_list.local_text(s.ended_at, "%m-%d %H:%M") if s.ended_at else "进行中"),
+            html.Td([lamp_dot(s.lamp), " ", used] if s.lamp else used),
+            html.Td(case_list.duration_text(s.limit_minutes) if s.limit_minutes else ""),
+            html.Td([html.Div(s.actor or "", className="actor"), html.Div(s.opinion or "", className="opinion")]),
+        ]))
+    return html.Table(className="timeline", children=[
+        html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)])
+
+
+def _latlng(geometry: dict) -> list:
+    """GeoJSON polygon coordinates as Leaflet [lat, lng] rings."""
+    def walk(coords):
+        return [coords[1], coords[0]] if isinstance(coords[0], (int, float)) else [walk(c) for c in coords]
+    return walk(geometry["coordinates"])
+
+
+def location_map(detail: case_list.CaseDetail, settings) -> dl.MapContainer:
+    """The region outline (the basemap when no tiles are configured), the grid and the point."""
+    lon, lat, region, grid = detail.lon, detail.lat, detail.region_geometry, detail.grid_geometry
+    if settings.tile_crs == "GCJ02":
+        lon, lat = wgs84_to_gcj02(lon, lat)
+        region, grid = [transform_geometry(g, wgs84_to_gcj02) if g else None for g in (region, grid)]
+    layers = [dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution)] if settings.tile_url else []
+    if region:
+        layers.append(dl.Polygon(positions=_latlng(region), color="#00d4ff", weight=2, fillColor="#0a3a6e",
+                                 fillOpacity=0.35 if not settings.tile_url else 0.05, interactive=False))
+    if grid:
+        layers.append(dl.Polygon(positions=_latlng(grid), color="#ffb547", weight=2, fillOpacity=0.15,
+                                 interactive=False))
+    # A CSS-sized pin (rem) rather than a CircleMarker, whose radius is in pixels.
+    layers.append(dl.DivMarker(position=[lat, lon], iconOptions={"className": "case-pin", "html": "", "iconSize": None},
+                               children=dl.Tooltip(detail.case_no)))
+    if region:
+        west, south, east, north = shapely.geometry.shape(region).bounds
+        view = {"bounds": [[south, west], [north, east]]}
+    else:
+        view = {"center": [lat, lon], "zoom": 15}
+    # trackViewport off: nothing reads the viewport, and with bounds alone it fails on a missing center.
+    return dl.MapContainer(id=MAP, children=layers, className="case-map", trackViewport=False,
+                           attributionControl=bool(settings.tile_url), scrollWheelZoom=False, zoomSnap=0.25,
+                           style={"height": "100%", "width": "100%"}, **view)
+
+
+def photos(paths: list[str]):
+    if not paths:
+        return html.Div("无现场照片", className="empty")
+    return html.Div(className="photos", children=[
+        html.A(html.Img(src=f"/media/{p}", alt=f"现场照片 {i + 1}", className="photo"), href=f"/media/{p}",
+               target="_blank") for i, p in enumerate(paths)])
+
+
+def earlier(rows: list[dict]):
+    if not rows:
+        return html.Div("此网格此前没有案件", className="empty")
+    return html.Ul(className="earlier", children=[
+        html.Li([dcc.Link(r["case_no"], href=f"/case/{r['case_no']}", className="case-link"),
+                 html.Span(r["reported_at"], className="muted"), html.Span(r["category"]),
+                 html.Span(r["status"], className="tag")]) for r in rows])
+
+
+def layout(case_no: str | None = None, **_query):
+    settings = current_settings()
+    now = now_utc()
+    try:
+        detail = case_list.case_detail(settings.database_url, case_no, now) if case_no else None
+        if detail is None:
+            return not_found(case_no)
+        before = case_list.earlier_cases(settings.database_url, detail.case_no, detail.grid_code,
+                                        detail.reported_at)
+    except status.DB_ERRORS as exc:
+        return html.Div(className="page page-message", children=[
+            html.H2("数据库不可用"), html.P(status.describe_error(exc))])
+    values = dict(detail.fields)
+    return html.Div(className="page case-page", children=[
+        html.Div(className="case-head", children=[
+            html.Button("← 返回", id=BACK, className="button"),
+            html.H2(detail.case_no, className="case-title"),
+            html.Span([lamp_dot(detail.lamp), values["状态"]], className=f"status-badge status-{detail.status}"),
+            html.Span(f"{values['小类']} · {values['镇街']} · {values['地址']}", className="case-summary"),
+        ]),
+        html.Div(className="case-body", children=[
+            _panel("案件信息", html.Dl([part for label, value in detail.fields if value
+                                       for part in (html.Dt(label), html.Dd(value, title=value))],
+                                      className="meta case-fields"), "case-info"),
+            html.Div(className="stack", children=[
+                _panel("办理流程", [stepper(detail.stages, detail.status in lifecycle.FINAL_STATUSES),
+                                   html.Div(timeline(detail.stages), className="timeline-scroll")], "grow case-flow"),
+                _panel("现场照片", photos(detail.photos), "case-photos"),
+            ]),
+            html.Div(className="stack", children=[
+                _panel("案件位置", location_map(detail, settings), "grow case-map-panel"),
+                _panel("同址历史案件", earlier(before), "case-earlier"),
+            ]),
+        ]),
+    ])

@@ -1,0 +1,159 @@
+"""案件清单 /cases: the cases behind a number, with the board's filters as chips.
+
+The URL query is the board's (dashboard/urlstate.py). The grid pages from the server
+(callbacks/cases.py); the count, chips and CSV link are rendered here.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from dashboard import urlstate
+from dashboard.app import current_settings
+from dashboard.i18n import number, to_local
+from data_access import case_list, status
+from data_access.filters import CaseQuery
+from data_access.lifecycle import STATUS_LABELS
+from data_access.vocabulary import CASE_TYPES, SOURCES
+
+# Component ids shared with callbacks/cases.py.
+GRID = "cases-grid"
+COUNT = "cases-count"
+FILTERED = "cases-filtered"
+STATE = "cases-state"
+NAV = "cases-nav"
+CSV_ROUTE = "/api/v1/cases.csv"
+BLOCK = 100  # rows per server request
+
+MEASURE_LABELS = {
+    "reported": "上报数", "filed": "立案数", "rejected": "不予立案", "voided": "作废",
+    "dispatched": "派遣数", "handled": "处置数", "handled_on_time": "按期处置数", "closed": "结案数",
+    "closed_on_time": "按期结案数", "reworked": "返工数", "open": "在办案件", "suspended": "挂账案件",
+    "overdue": "处置超期", "overdue_unclosed": "超期未结案",
+}
+WEEKDAYS = "一二三四五六日"
+
+
+def now_utc() -> datetime:
+    """This minute in naive UTC: one page load counts and lists against the same moment."""
+    return datetime.now(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def parse(search: str, now: datetime, tz) -> tuple[CaseQuery, list[str]]:
+    return urlstate.parse(search, to_local(now, tz).date())
+
+
+def search_of(params: dict) -> str:
+    """The page's query string from the layout's keyword arguments."""
+    return "?" + urlencode(params, doseq=True) if params else ""
+
+
+def chips(query: CaseQuery, range_name: str, lk: case_list.Lookups) -> list[tuple[str, str]]:
+    """The active filters as (name, value) in Chinese."""
+    days = f"{query.day_from:%Y-%m-%d} 至 {query.day_to:%Y-%m-%d}"
+    out = [("时间", f"{urlstate.RANGES[range_name][0]} {days}")]
+    if query.region:
+        out.append(("镇街", lk.regions.get(query.region, f"{query.region} (未知)")))
+    if query.major:
+        out.append(("大类", lk.majors.get(query.major, query.major)))
+    if query.category:
+        out.append(("小类", lk.events.get(query.category, f"{query.category} (未知)")))
+    if query.source:
+        out.append(("来源", SOURCES[query.source][0]))
+    if query.measure:
+        out.append(("指标", MEASURE_LABELS.get(query.measure, query.measure)))
+    if query.department is not None:
+        out.append(("部门", lk.departments.get(query.department, f"{query.department} (未知)")))
+    if query.case_type:
+        out.append(("类型", CASE_TYPES[query.case_type][0]))
+    if query.weekday is not None:
+        out.append(("星期", f"周{WEEKDAYS[query.weekday]}"))
+    if query.hour is not None:
+        out.append(("时段", f"{query.hour:02d}:00-{query.hour:02d}:59"))
+    if query.status:
+        out.append(("状态", STATUS_LABELS[query.status]))
+    return out
+
+
+def count_text(total: int) -> list:
+    return ["共 ", html.Strong(number(total)), " 件"]
+
+
+_TEXT_FILTER = {"filter": "agTextColumnFilter",
+                "filterParams": {"filterOptions": ["contains", "equals"], "maxNumConditions": 1,
+                                 "debounceMs": 500, "buttons": ["reset"]}}
+_FLEX = {"case_no": 1.25, "reported_at": 1.1, "region": 0.85, "category": 1.15, "source": 0.9, "status": 0.75,
+         "department": 1.5, "urgency": 0.65, "address": 2.2, "lamp": 0.55}
+LAMP_CLASSES = {f"lamp-cell lamp-{code}": f"params.value === '{label}'"
+                for code, label in case_list.LAMP_LABELS.items()}
+
+
+def column_defs() -> list[dict]:
+    defs = []
+    for field in case_list.GRID_COLUMNS:
+        col = {"field": field, "headerName": case_list.HEADERS[field], "flex": _FLEX[field],
+               "sortable": field in case_list.SORTABLE}
+        if field in case_list.TEXT_FILTERS or field in case_list.CHOICE_FILTERS:
+            col.update(_TEXT_FILTER)
+        if field == "reported_at":
+            col["sort"] = "desc"
+        if field == "lamp":
+            col["cellClassRules"] = LAMP_CLASSES
+        defs.append(col)
+    return defs
+
+
+# Only the four base themes are in scope of dash-ag-grid's function strings, so the dark colours are params.
+GRID_THEME = """themeQuartz.withParams({
+    browserColorScheme: 'dark', chromeBackgroundColor: 'rgba(0, 60, 130, 0.25)',
+    backgroundColor: 'rgba(4, 18, 42, 0.55)', foregroundColor: '#dcebff', accentColor: '#00d4ff',
+    headerBackgroundColor: 'rgba(0, 90, 190, 0.30)', headerTextColor: '#8fe6ff',
+    borderColor: 'rgba(120, 170, 230, 0.16)',
+    oddRowBackgroundColor: 'rgba(0, 140, 255, 0.05)', rowHoverColor: 'rgba(0, 212, 255, 0.14)',
+    fontFamily: 'inherit', fontSize: '1rem', headerFontSize: '1.05rem', spacing: '0.4rem', iconSize: '1.1rem',
+    rowHeight: '2.6rem', headerHeight: '2.9rem', wrapperBorder: false, wrapperBorderRadius: 0,
+    inputBackgroundColor: '#071a36', menuBackgroundColor: '#071a36'})"""
+LOCALE = {"loadingOoo": "加载中…", "noRowsToShow": "没有符合条件的案件", "contains": "包含", "equals": "等于",
+          "filterOoo": "筛选…", "resetFilter": "清除", "andCondition": "且", "orCondition": "或"}
+
+
+def grid() -> dag.AgGrid:
+    return dag.AgGrid(
+        id=GRID, className="cases-grid", rowModelType="infinite", columnDefs=column_defs(),
+        getRowId="params.data.case_no",
+        dashGridOptions={"cacheBlockSize": BLOCK, "maxBlocksInCache": 50, "infiniteInitialRowCount": BLOCK,
+                         "blockLoadDebounceMillis": 100, "suppressCellFocus": True, "localeText": LOCALE,
+                         "theme": {"function": GRID_THEME}},
+        style={"height": "100%", "width": "100%"},
+    )
+
+
+def layout(**params):
+    settings = current_settings()
+    search, now = search_of(params), now_utc()
+    query, problems = parse(search, now, settings.tz)
+    try:
+        lk = case_list.lookups(settings.database_url)
+        total = case_list.count_cases(settings.database_url, query, now)
+    except status.DB_ERRORS as exc:
+        return html.Div(className="page page-message", children=[
+            html.H2("数据库不可用"), html.P(status.describe_error(exc))])
+    range_name = urlstate.range_name_of(search)
+    return html.Div(className="page cases-page", children=[
+        html.Div(className="cases-head", children=[
+            html.H2("案件清单", className="cases-title"),
+            html.Div(className="chips", children=[
+                html.Span([html.Span(name, className="chip-name"), value], className="chip")
+                for name, value in chips(query, range_name, lk)]),
+            html.Div(count_text(total), id=COUNT, className="cases-count"),
+            html.Span(id=FILTERED, className="cases-filtered"),
+            html.A("导出 CSV", href=CSV_ROUTE + search, className="button", id="cases-export"),
+        ]),
+        html.Div("⚠ 链接参数有误, 已忽略: " + "; ".join(problems), className="warning-line") if problems else None,
+        html.Section(grid(), className="panel cases-panel"),
+        dcc.Store(id=STATE, data={"search": search, "now": now.isoformat()}),
+        dcc.Location(id=NAV, refresh="callback-nav"),
+    ])
