@@ -43,7 +43,8 @@ def _register_pages():
 
     dash.page_registry.clear()  # one app per process; a new app starts from PAGES
     for order, page in enumerate(PAGES):
-        dash.register_page(page.module, path=page.path, name=page.title, order=order, layout=page.layout,
+        dash.register_page(page.module, path=page.path, path_template=page.path_template, name=page.title,
+                           order=order, layout=page.layout,
                            title=lambda _page=page, **_: _page.label(current_settings().language))
     dash.register_page("not_found_404", path="/404", order=len(PAGES), layout=shell.not_found,
                        title=lambda **_: t("notfound.title", current_settings().language))
@@ -70,6 +71,9 @@ def _add_health_route(server, settings: Settings):
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build the app; reads the environment when no settings are given."""
+    from callbacks import cases as cases_callbacks
+    from callbacks import panels as panel_callbacks
+    from data_access import indicators
     from callbacks import shell as shell_callbacks
     from layouts import shell
 
@@ -87,10 +91,13 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     )
     server = app.server
     server.config[SETTINGS_KEY] = settings
+    indicators.use_weights(settings.score_weights)
     server.secret_key = settings.secret_key
     init_cache(server, settings)
     _register_pages()
     app.layout = shell.layout
     shell_callbacks.register(app)
+    cases_callbacks.register(app)
+    panel_callbacks.register()
     _add_health_route(server, settings)
     return app

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable
 
-from layouts import status
+from layouts import boards, case_detail, cases, status
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,7 @@ class Page:
     title_en: str
     layout: Callable[..., Any]  # called with the URL's query parameters as keyword arguments
     nav: bool = True  # listed in the header navigation
+    path_template: str | None = None  # e.g. "/case/<case_no>": the variables become layout arguments
 
     def label(self, language: str) -> str:
         return self.title if language == "zh" else self.title_en
@@ -25,6 +27,10 @@ class Page:
 
 
 PAGES = [
-    Page("/", "系统状态", "System status", status.layout, nav=False),  # until the overview board takes "/"
+    Page("/", "综合首页", "Overview", partial(boards.layout, "overview"), nav=False),
+    Page("/board/overview", "综合首页", "Overview", partial(boards.layout, "overview")),
+    Page("/board/city-management", "智慧城管", "City management", partial(boards.layout, "city-management")),
     Page("/status", "系统状态", "System status", status.layout),
+    Page("/cases", "案件清单", "Cases", cases.layout, nav=False),
+    Page("/case", "案件详情", "Case", case_detail.layout, nav=False, path_template="/case/<case_no>"),
 ]

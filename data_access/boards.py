@@ -12,16 +12,15 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 from sqlalchemy import case, func, literal, select
-from sqlalchemy.orm import Session, selectinload
 
 from . import lifecycle
 from .cache import memoize
 from .db import get_engine
 from .filters import MEASURES, STORED_MEASURES, CaseQuery, Scope, case_conditions
 from .indicators import indicators
-from .models import Case, Category, DailyRollup, Department, HourlyRollup, Region
+from .models import Case, CaseStage, Category, DailyRollup, Department, HourlyRollup, Region
 from .rollups import DURATIONS, NO_DEPARTMENT
-from .sqlfuncs import local_date
+from .sqlfuncs import local_date, minutes_between
 
 LIVE_MEASURES = ("overdue", "overdue_unclosed")
 CASE_TYPE = case((Category.major_code <= "05", literal("component")), else_=literal("event"))
@@ -106,13 +105,14 @@ def reports_by_weekday_hour(url: str, scope: Scope) -> pd.DataFrame:
 
 @memoize(CACHE_SECONDS)
 def open_lamps(url: str, scope: Scope) -> pd.DataFrame:
-    """Open cases in 处置 by department and lamp (green/yellow/red), clocks from lifecycle."""
+    """Open cases in 处置 by department and lamp (green/yellow/red), lamps from lifecycle."""
     now = utcnow()
-    q = (select(Case).where(*case_conditions(CaseQuery.of(scope), now),
-                            Case.status.in_(lifecycle.HANDLING_STATUSES))
-         .options(selectinload(Case.stages)))
-    with Session(get_engine(url)) as session:
-        rows = [(c.department_id, lifecycle.current_clock(c, now).lamp) for c in session.scalars(q)]
+    q = (select(Case.department_id, Case.deadline_at, Case.suspended_at, CaseStage.time_limit_minutes)
+         .join(CaseStage, (CaseStage.case_id == Case.id) & (CaseStage.stage == "handle") & CaseStage.ended_at.is_(None))
+         .where(*case_conditions(CaseQuery.of(scope), now), Case.status.in_(lifecycle.HANDLING_STATUSES)))
+    with get_engine(url).connect() as conn:
+        rows = [(dept, lifecycle.handling_lamp(deadline, limit, paused, now))
+                for dept, deadline, paused, limit in conn.execute(q)]
     df = pd.DataFrame(rows, columns=["department_id", "lamp"])
     table = df.pivot_table(index="department_id", columns="lamp", aggfunc="size", fill_value=0)
     table = table.reindex(columns=["green", "yellow", "red"], fill_value=0).reset_index()
@@ -180,3 +180,20 @@ def region_scores(url: str, scope: Scope, weights: dict | None = None) -> pd.Dat
     table = pd.DataFrame({"region_code": list(regions)}).merge(table, on="region_code", how="left")
     table["name"] = table["region_code"].map(regions)
     return table.sort_values(["score", "region_code"], ascending=[False, True], na_position="last")
+
+
+def counts_from_cases(url: str, scope: Scope, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The same table as `counts`, aggregated straight from raw cases: the baseline that
+    benchmarks compare the rollups with."""
+    now = utcnow()
+    keys = [DIMENSIONS[d][1].label(d) for d in by]
+    sums = [func.coalesce(func.sum(case((MEASURES[m](now), 1), else_=0)), 0).label(m)
+            for m in [*STORED_MEASURES, *LIVE_MEASURES]]
+    durations = [func.coalesce(func.sum(case((end.isnot(None), minutes_between(start, end)), else_=0.0)), 0.0).label(name)
+                 for name, (start, end) in DURATIONS.items()]
+    q = (select(*keys, *sums, *durations).join(Category, Category.id == Case.category_id)
+         .where(*case_conditions(CaseQuery.of(scope), now)))
+    if by:
+        q = q.group_by(*keys)
+    with get_engine(url).connect() as conn:
+        return pd.DataFrame(conn.execute(q).mappings().all(), columns=[*by, *STORED_MEASURES, *LIVE_MEASURES, *DURATIONS])

@@ -1,6 +1,8 @@
 """Bulk loading for the seed: executemany on SQLite, COPY on PostgreSQL."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, insert
 
 from .models import Base, Case, CaseStage
@@ -26,7 +28,7 @@ class BulkWriter:
                         copy.write_row(row)
             else:
                 marks = ", ".join("?" for _ in columns)
-                cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+                cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", map(_sqlite_row, rows))
         finally:
             cur.close()
         self.rows += len(rows)
@@ -36,6 +38,11 @@ class BulkWriter:
         if rows:
             self.conn.execute(insert(model), rows)
             self.rows += len(rows)
+
+
+def _sqlite_row(row: tuple) -> tuple:
+    """Timestamps as SQLAlchemy writes them on SQLite (text compares as time only in one format)."""
+    return tuple(v.isoformat(" ", "microseconds") if type(v) is datetime else v for v in row)
 
 
 def wipe(conn):

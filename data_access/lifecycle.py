@@ -237,6 +237,17 @@ def current_clock(case: Case, now: datetime) -> StepClock | None:
     return step_clock(case, row, now) if row is not None else None
 
 
+def handling_lamp(deadline_at: datetime, handle_limit_minutes: int, suspended_at: datetime | None,
+                  now: datetime) -> str:
+    """The lamp of an open 处置 step from columns alone, equal to `step_clock` on its row.
+
+    deadline = start + limit + resumed pauses, so used = (now - start) - pauses
+    = limit - (deadline - now); while suspended the clock stands at suspended_at.
+    """
+    at = suspended_at or now
+    return lamp(handle_limit_minutes - (deadline_at - at).total_seconds() / 60, handle_limit_minutes)
+
+
 def handled_on_time(case: Case) -> bool | None:
     """按期处置: handled no later than the handling deadline; None while not handled."""
     if case.handled_at is None or case.deadline_at is None:

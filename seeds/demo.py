@@ -24,7 +24,7 @@ from data_access.cases import LOCAL_OFFSET
 from data_access.models import (
     Camera, Case, CaseStage, Category, Community, Department, Jurisdiction, Meta, Region, Sensor, SensorReading,
 )
-from data_access.vocabulary import SENSOR_KINDS
+from data_access.vocabulary import SENSOR_KINDS, SOURCES, label
 
 from .catalogue import (
     PROFESSIONAL_DEPARTMENTS, load_categories, town_department_code, town_department_name,
@@ -530,7 +530,7 @@ def _replay(case: SeedCase, steps, now: datetime, department: int, refs: Refs, i
 def actor_for(action: str, case, refs: Refs, inspector: str) -> str | None:
     """Who performs an action: the centre, the responsible department or an inspector."""
     if action == "report":
-        return case.reporter_name or "视频智能发现"
+        return case.reporter_name or label(SOURCES, case.source)
     if action == "dispatch":
         return "指挥中心派遣员"
     if action in ("file", "reject", "void", "close"):

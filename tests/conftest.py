@@ -231,3 +231,17 @@ def browser(chromium_path):
 
     with launch_chromium(chromium_path) as chromium:
         yield chromium
+
+
+@pytest.fixture(scope="session")
+def seeded_app_url(seeded_sqlite, tmp_path_factory):
+    """The app serving the seeded demo city (SQLite) on a local port, for browser tests."""
+    from browser import serve
+
+    from dashboard.app import create_app
+    from dashboard.settings import load_settings
+
+    settings = load_settings({"DATABASE_URL": seeded_sqlite.url.render_as_string(hide_password=False),
+                              "DATA_DIR": str(tmp_path_factory.mktemp("seeded-app"))})
+    with serve(create_app(settings).server) as url:
+        yield url

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from data_access import lifecycle
 from data_access.db import get_engine, upgrade
-from data_access.models import Camera, Case, Category, Grid, Region
+from data_access.models import Camera, Case, Grid, Region
 from seeds.demo import SeedError, seed_demo
 from seeds.simulator import Simulator, utcnow
 
@@ -229,3 +229,23 @@ def test_simulator_creates_and_moves_cases(engine):
         assert shapely.contains_xy(regions[case.region_code], case.lon, case.lat)
         assert case.stages[0].stage == "report"
     assert len({c.case_no for c in after}) == len(after)
+
+
+def test_handling_lamp_from_columns_equals_the_stage_clock(cases):
+    """boards.open_lamps uses lifecycle.handling_lamp; it must agree with step_clock."""
+    now = max(c.updated_at for c in cases) + timedelta(hours=3)
+    handling = [c for c in cases if c.status in lifecycle.HANDLING_STATUSES]
+    assert handling
+    for case in handling:
+        row = next(r for r in reversed(case.stages) if r.stage == "handle" and r.ended_at is None)
+        for at in (now, now + timedelta(days=2), case.deadline_at - timedelta(minutes=1)):
+            assert lifecycle.handling_lamp(case.deadline_at, row.time_limit_minutes, case.suspended_at, at) == \
+                lifecycle.current_clock(case, at).lamp, case.case_no
+
+
+def test_bulk_loaded_timestamps_compare_like_orm_written_ones(seeded):
+    """SQLite compares timestamps as text, so the loader must write SQLAlchemy's format."""
+    with seeded.connect() as conn:
+        text = conn.exec_driver_sql("SELECT CAST(reported_at AS TEXT) FROM cases ORDER BY id LIMIT 1").scalar()
+    if seeded.dialect.name == "sqlite":
+        assert len(text) == len("2026-01-01 00:00:00.000000"), text
