@@ -61,8 +61,8 @@ def _alembic_config(engine: Engine):
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` with the Alembic migrations."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the schema to `revision` (default: every head) with the Alembic migrations."""
     from alembic import command
 
     command.upgrade(_alembic_config(engine), revision)
@@ -72,7 +72,8 @@ def schema_revision(engine: Engine) -> str | None:
     if not inspect(engine).has_table("alembic_version"):
         return None
     with engine.connect() as conn:
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        heads = sorted(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    return ", ".join(heads) or None
 
 
 def count_rows(engine: Engine, model) -> int:
