@@ -7,6 +7,7 @@ are counted on the open cases (a small set: the (status, deadline_at) index find
 """
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -146,8 +147,6 @@ def names(url: str) -> dict[str, dict]:
 @memoize(3600)
 def region_shapes(url: str) -> dict:
     """The regions as a GeoJSON FeatureCollection keyed by code (for choropleths)."""
-    import json
-
     with get_engine(url).connect() as conn:
         rows = conn.execute(select(Region.code, Region.name, Region.geometry).order_by(Region.code)).all()
     return {"type": "FeatureCollection", "features": [

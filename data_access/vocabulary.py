@@ -10,6 +10,11 @@ SOURCES = {
     "leader": ("领导交办", "Leader assigned"),
     "media": ("媒体曝光", "Media"),
 }
+# One display name per GB/T 47678.5 major code (event majors end in 类 in the standard).
+MAJOR_NAMES = {
+    "01": "市政公用", "02": "交通设施", "03": "市容环卫设施", "04": "园林绿化", "05": "其他部件",
+    "06": "市容环境", "07": "宣传广告", "08": "施工管理", "09": "街面秩序", "10": "其他事项",
+}
 CASE_TYPES = {"component": ("部件", "Component"), "event": ("事件", "Event")}
 URGENCIES = {"normal": ("一般", "Normal"), "urgent": ("紧急", "Urgent")}
 DEPARTMENT_KINDS = {"professional": ("专业部门", "Professional"), "town": ("镇街", "Town")}

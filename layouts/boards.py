@@ -14,12 +14,9 @@ from dash import dcc, html
 from dashboard import panels, urlstate
 from dashboard.app import current_settings
 from data_access import boards as board_data
-from data_access.vocabulary import SOURCES
+from data_access.vocabulary import MAJOR_NAMES, SOURCES
 
 from . import panels_city, panels_overview  # noqa: F401  (they register their panels)
-
-MAJOR_NAMES = {"01": "市政公用", "02": "交通设施", "03": "市容环卫设施", "04": "园林绿化", "05": "其他部件",
-               "06": "市容环境", "07": "宣传广告", "08": "施工管理", "09": "街面秩序", "10": "其他事项"}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from data_access.vocabulary import MAJOR_NAMES
+
 REFERENCE = Path(__file__).with_name("reference")
 HOUR, DAY = 60, 24 * 60
 
@@ -47,13 +49,6 @@ TIME_LIMITS = [
     (("病虫害", "非法伐树", "违规户外广告", "违规牌匾"), 3 * DAY, False),
 ]
 DEFAULT_LIMIT = 2 * DAY
-
-# A display name per major code: event majors end in 类, component majors don't.
-MAJOR_NAMES = {
-    "01": "市政公用", "02": "交通设施", "03": "市容环卫设施", "04": "园林绿化", "05": "其他部件",
-    "06": "市容环境", "07": "宣传广告", "08": "施工管理", "09": "街面秩序", "10": "其他事项",
-}
-
 
 @dataclass(frozen=True)
 class CategorySpec:
