@@ -1,0 +1,470 @@
+"""The three maps (燃气管线, 违建处置, 易涝风险) and the map shell they share.
+
+The shell: dash-leaflet with canvas rendering, the configured tiles (none by default: region
+outlines and labels are the basemap), a layer control and a legend. Every layer loads its
+GeoJSON from /api/v1/geo/<layer> (bbox- and region-aware, cached, gzip); nothing is inlined.
+Styles and point markers are the hand-written functions of assets/maps.js.
+"""
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+import dash_leaflet as dl
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from dashboard import urlstate
+from dashboard.app import current_settings
+from dashboard.panels import View
+from data_access import geo_layers as geo
+from data_access import status
+from data_access.case_list import local_text
+from data_access.cases import LOCAL_OFFSET
+from data_access.geo import wgs84_to_gcj02
+from layouts import charts
+
+GAS_MAP, FLOOD_MAP, ILLEGAL_MAP = "gas-map", "flood-map", "illegal-map"
+GAS_DETAIL, FLOOD_DETAIL, ILLEGAL_DETAIL = "gas-detail", "flood-detail", "illegal-detail"
+FLOOD_SLIDER, FLOOD_TIME, FLOOD_SUMMARY, FLOOD_PLAY, FLOOD_TICK = (
+    "flood-slider", "flood-time", "flood-summary", "flood-play", "flood-tick")
+PIPE_LAYERS = {p: f"gas-pipes-{p}" for p in geo.PRESSURES}
+FLOOD_POINTS, RAIN_GAUGES = "flood-points-layer", "rain-gauges-layer"
+SITE_POLYGONS, SITE_POINTS = "illegal-sites-layer", "illegal-points-layer"
+BBOX_MARGIN = 0.02  # degrees around the region's outline
+
+
+def js(name: str) -> dict:
+    return {"variable": f"cockpitMaps.{name}"}
+
+
+def display(lon: float, lat: float, settings) -> tuple[float, float]:
+    """A WGS-84 position in the map's CRS (GCJ-02 when the tiles are GCJ-02)."""
+    return wgs84_to_gcj02(lon, lat) if settings.tile_crs == "GCJ02" else (lon, lat)
+
+
+def region_of(query: dict) -> tuple[str | None, list[str]]:
+    """The region filter of the URL, read by the same parser as the boards."""
+    parsed, problems = urlstate.parse("?" + urlencode({k: v for k, v in query.items() if k == "region"}),
+                                      date.today())
+    return parsed.region, problems
+
+
+def layer_url(layer: str, bbox: tuple | None, region: str | None, **extra) -> str:
+    params = {}
+    if bbox:
+        params["bbox"] = ",".join(f"{v:.5f}" for v in bbox)
+    if region:
+        params["region"] = region
+    params.update({k: v for k, v in extra.items() if v})
+    return f"/api/v1/geo/{layer}" + ("?" + urlencode(params, safe=",:") if params else "")
+
+
+def geo_layer(layer: str, bbox, region, component_id: str | None = None, point: bool = True, cluster=False,
+              style: str | None = None, each: str | None = None, **extra) -> dl.GeoJSON:
+    kwargs = {"hideout": {"layer": layer}}
+    if point:
+        kwargs["pointToLayer"] = js("point")
+    if cluster:
+        kwargs.update(cluster=True, clusterToLayer=js("cluster"), zoomToBoundsOnClick=True,
+                      superClusterOptions={"radius": 60, "maxZoom": 15})
+    if style:
+        kwargs["style"] = js(style)
+    if each:
+        kwargs["onEachFeature"] = js(each)
+    return dl.GeoJSON(id=component_id or f"layer-{layer}", url=layer_url(layer, bbox, region, **extra), **kwargs)
+
+
+def view_bbox(settings, region: str | None) -> tuple | None:
+    """The WGS-84 box the layers load: the region (or the whole city) plus a margin."""
+    bounds = geo.region_bounds(settings.database_url, region)
+    if bounds is None:
+        return None
+    west, south, east, north = bounds
+    return west - BBOX_MARGIN, south - BBOX_MARGIN, east + BBOX_MARGIN, north + BBOX_MARGIN
+
+
+def map_shell(map_id: str, settings, region: str | None, overlays: list, legend: list, focus: tuple | None = None,
+              bbox: tuple | None = None) -> html.Div:
+    """The shared map: tiles if configured, region outlines and labels, overlays in a layer control."""
+    base = [dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution)] if settings.tile_url else []
+    base.append(dl.GeoJSON(id=f"{map_id}-regions", url=layer_url("regions", None, None),
+                           style=js("regionStyle"), onEachFeature=js("regionLabel"),
+                           hideout={"tiles": bool(settings.tile_url), "region": region}))
+    if focus:
+        lon, lat = display(*focus, settings)
+        view = {"center": [lat, lon], "zoom": 16}
+        base.append(dl.DivMarker(position=[lat, lon], iconOptions={"className": "map-focus", "html": "",
+                                                                   "iconSize": None}))
+    elif bbox:
+        west, south = display(bbox[0] + BBOX_MARGIN, bbox[1] + BBOX_MARGIN, settings)
+        east, north = display(bbox[2] - BBOX_MARGIN, bbox[3] - BBOX_MARGIN, settings)
+        view = {"bounds": [[south, west], [north, east]]}
+    else:
+        view = {"center": [22.95, 113.85], "zoom": 10}
+    control = dl.LayersControl([dl.Overlay(layer, name=name, checked=checked) for name, layer, checked in overlays],
+                               collapsed=False, position="topright")
+    return html.Div(className="map-frame", children=[
+        dl.MapContainer(id=map_id, children=[*base, control, dl.ScaleControl(position="bottomleft", imperial=False)],
+                        preferCanvas=True, className="cockpit-map", trackViewport=False, zoomSnap=0.25,
+                        attributionControl=bool(settings.tile_url), style={"height": "100%", "width": "100%"},
+                        **view),
+        html.Div(className="map-legend", children=legend),
+    ])
+
+
+def legend_block(title: str, items: list[tuple[str, str]], shape: str = "dot") -> html.Div:
+    return html.Div(className="legend-block", children=[
+        html.Div(title, className="legend-title"),
+        *[html.Div(className="legend-item", children=[
+            html.Span(className=f"legend-{shape}", style={"background": color}), html.Span(label)])
+          for label, color in items]])
+
+
+def panel(title: str, body, extra: str = "", **attrs) -> html.Section:
+    return html.Section(className=f"panel {extra}".strip(), children=[
+        html.H2(title, className="panel-title"), html.Div(body, className="panel-body", **attrs)])
+
+
+def bars(rows: list[tuple[str, float]], unit: str, colors: list[str] | None = None, decimals: int = 0) -> html.Div:
+    """Horizontal bars in HTML (no chart library needed for a handful of numbers)."""
+    top = max((v for _, v in rows), default=0) or 1
+    return html.Div(className="map-bars", children=[
+        html.Div(className="map-bar", children=[
+            html.Span(label, className="map-bar-label"),
+            html.Span(className="map-bar-track", children=html.Span(
+                className="map-bar-fill", style={"width": f"{100 * v / top:.1f}%",
+                                                 **({"background": colors[i]} if colors else {})})),
+            html.Span(f"{v:,.{decimals}f} {unit}".strip(), className="map-bar-value")])
+        for i, (label, v) in enumerate(rows)])
+
+
+def facts(rows: list[tuple[str, str]]) -> html.Dl:
+    return html.Dl([part for label, value in rows for part in (html.Dt(label), html.Dd(value, title=value))],
+                   className="meta map-facts")
+
+
+def case_links(cases: list[dict], empty: str) -> html.Div | html.Ul:
+    if not cases:
+        return html.Div(empty, className="empty")
+    return html.Ul(className="map-list", children=[
+        html.Li([dcc.Link(c["case_no"], href=f"/case/{c['case_no']}", className="case-link"),
+                 html.Span(c["category"]), html.Span(f"{c['distance_m']} m", className="muted") if "distance_m" in c else None,
+                 html.Span(c["reported_at"][:10], className="muted")]) for c in cases])
+
+
+def problems_bar(problems: list[str]):
+    return html.Div(" · ".join(problems), className="board-problems") if problems else None
+
+
+def _db_down(exc) -> html.Div:
+    return html.Div(className="page page-message", children=[html.H2("数据库不可用"), html.P(status.describe_error(exc))])
+
+
+def _title(text: str, region: str | None, settings) -> html.Div:
+    names = geo.region_names(settings.database_url)
+    scope = names.get(region, "全市") if region else "全市"
+    return html.Div(className="map-head", children=[html.H2(text, className="board-title"),
+                                                    html.Span(scope, className="map-scope")])
+
+
+# ---------------------------------------------------------------- 燃气管线一张图
+
+PRESSURE_COLORS = {"high": "#ff4d5e", "sub_high": "#ff9f2e", "medium": "#ffe14d", "low": "#3ee08f"}
+ALARM_COLORS = {1: "#ff2d55", 2: "#ff8a00", 3: "#ffd000"}
+
+
+def pipe_detail_view(detail: geo.PipeDetail | None, code: str | None = None):
+    if detail is None:
+        return html.Div(f"未找到管段 {code}" if code else "点击地图上的管段查看详情", className="empty")
+
+    def rows(items, empty, fmt):
+        return html.Ul([html.Li(fmt(i)) for i in items], className="map-list") if items else html.Div(empty, className="empty")
+
+    return html.Div(className="map-detail", children=[
+        html.H3(f"管段 {detail.code}", className="detail-title"),
+        facts(detail.facts),
+        html.H4(f"报警 ({len(detail.alarms)})"),
+        rows(detail.alarms[:4], "无报警记录",
+             lambda a: [html.Span(f"{a['label']}报警", className=f"tag level-{a['level']}"), html.Span(a["note"]),
+                        html.Span(a["at"][5:], className="muted")]),
+        html.H4(f"隐患 ({len(detail.hazards)})"),
+        rows(detail.hazards[:3], "无隐患记录",
+             lambda h: [html.Span(h["label"], className=f"tag hazard-{h['status']}"), html.Span(h["note"]),
+                        html.Span(h["at"][:10], className="muted")]),
+        html.H4(f"巡检 ({len(detail.inspections)})"),
+        rows(detail.inspections[:3], "暂无巡检记录",
+             lambda i: [html.Span("正常" if i["status"] == "normal" else "异常",
+                                  className=f"tag inspect-{i['status']}"),
+                        html.Span(i["note"]), html.Span(i["at"][:10], className="muted")]),
+        html.H4(f"沿线燃气案件 ({len(detail.cases)}, {geo.PIPE_CASE_BUFFER_M} m 内)"),
+        case_links(detail.cases[:4], "沿线无燃气类案件"),
+        html.H4(f"第三方施工 ({len(detail.construction)}, {geo.CONSTRUCTION_RISK_M} m 内)"),
+        rows(detail.construction[:3], "周边无第三方施工",
+             lambda s: [html.Span(s["name"]), html.Span(f"{s['distance_m']} m", className="muted"),
+                        html.Span(s.get("报备", ""), className="tag risk" if s.get("报备") == "未报备" else "tag")]),
+    ])
+
+
+def gas_layout(region=None, focus=None, **query):
+    settings = current_settings()
+    region, problems = region_of({"region": region} if region else {})
+    try:
+        bbox = view_bbox(settings, region)
+        summary = geo.gas_summary(settings.database_url, region, date.today().year)
+        position = geo.feature_position(settings.database_url, "pipe", focus) if focus else None
+        detail = geo.pipe_detail(settings.database_url, focus) if focus else None
+    except status.DB_ERRORS as exc:
+        return _db_down(exc)
+    if focus and position is None:
+        problems.append(f"未找到管段 focus: {focus!r}")
+    overlays = [(f"{label}管线", geo_layer("gas-pipelines", bbox, region, PIPE_LAYERS[p], point=False,
+                                             style="pipeStyle", each="pipeEach", pressure=p), True)
+                for p, label in geo.PRESSURES.items()]
+    overlays += [
+        ("门站 / 调压站", geo_layer("gas-stations", bbox, region, cluster=False), True),
+        ("阀门", geo_layer("gas-valves", bbox, region, cluster=True), False),
+        ("燃气监测", geo_layer("gas-sensors", bbox, region), True),
+        ("报警点", geo_layer("gas-alarms", bbox, region), True),
+        ("隐患点", geo_layer("gas-hazards", bbox, region), True),
+        ("第三方施工", geo_layer("construction", bbox, region), True),
+    ]
+    legend = [legend_block("压力级制", [(geo.PRESSURES[k], c) for k, c in PRESSURE_COLORS.items()], "line"),
+              legend_block("报警等级", [(f"{v}报警", ALARM_COLORS[k]) for k, v in geo.ALARM_LEVELS.items()]),
+              legend_block("设施", [("门站", "#ff4d5e"), ("调压站", "#00d4ff"), ("第三方施工", "#ff7a1a")])]
+    return html.Div(className="page map-page", children=[
+        _title("燃气管线一张图", region, settings), problems_bar(problems),
+        html.Div(className="map-body", children=[
+            map_shell(GAS_MAP, settings, region, overlays, legend, focus=position, bbox=bbox),
+            html.Div(className="map-side", children=[
+                panel("管网概况", [
+                    html.Div(className="map-kpis", children=[
+                        html.Div([html.Span(f"{sum(v for _, v in summary.length_by_pressure):,.0f}", className="stat-value"),
+                                  html.Span("管网总长 km", className="kpi-label")]),
+                        html.Div([html.Span(f"{summary.pipes:,}", className="stat-value"),
+                                  html.Span("管段数", className="kpi-label")]),
+                        html.Div([html.Span(str(summary.open_alarms), className="stat-value alarm"),
+                                  html.Span("未处置报警", className="kpi-label")])]),
+                    html.H4("按压力级制 (km)"),
+                    bars(summary.length_by_pressure, "km", list(PRESSURE_COLORS.values()), 1),
+                    html.H4("按管龄 (km)"), bars(summary.length_by_age, "km", decimals=1),
+                ], "map-summary"),
+                panel("隐患整改", [
+                    bars([(label, n) for label, n in summary.hazards_by_status], "处",
+                         ["#ff5a6e", "#ffb547", "#3ee08f"]),
+                    html.Ul(className="map-list hazard-list", children=[
+                        html.Li([dcc.Link(h["pipe"], href=f"/map/gas-pipelines?focus={h['pipe']}", className="case-link"),
+                                 html.Span(h["note"]), html.Span(h["status"], className="tag")])
+                        for h in summary.open_hazards[:6]]),
+                ], "map-hazards"),
+                panel("管段详情", pipe_detail_view(detail, focus), "map-detail-panel grow", id=GAS_DETAIL),
+            ]),
+        ]),
+    ])
+
+
+# ---------------------------------------------------------------- 易涝风险一张图
+
+DEPTH_COLORS = {"none": "#3ee08f", "light": "#4fc3ff", "moderate": "#ff9f2e", "severe": "#ff2d55"}
+
+
+def flood_summary_view(summary: geo.FloodSummary, when: str) -> html.Div:
+    return html.Div([
+        html.Div(className="map-kpis", children=[
+            html.Div([html.Span(str(sum(n for k, _, n in summary.points_by_class if k in ("moderate", "severe"))),
+                                className="stat-value alarm"), html.Span("中度以上积水点", className="kpi-label")]),
+            html.Div([html.Span(str(summary.rain_flagged), className="stat-value alarm"),
+                      html.Span("1h雨量>50mm站", className="kpi-label")]),
+            html.Div([html.Span("—" if summary.rain_max is None else f"{summary.rain_max:.1f}", className="stat-value"),
+                      html.Span("最大1h雨量 mm", className="kpi-label")])]),
+        html.H4(f"积水点水深分级 · {when}"),
+        bars([(label, n) for _, label, n in summary.points_by_class], "处", list(DEPTH_COLORS.values())),
+    ])
+
+
+def depth_figure(series: list, rem: float, marker=None) -> go.Figure:
+    """Water depth over local time with the 3 / 10 / 25 cm class lines (marker: the replayed hour,
+    naive UTC); sizes in the browser's rem."""
+    fig = charts.figure(View(scope=None, search="", language="zh", rem=rem, names={}, today=date.today()),
+                        margin=(0.4, 0.6, 0.4, 1.2))
+    fig.add_scatter(x=[t + LOCAL_OFFSET for t, _ in series], y=[v for _, v in series], mode="lines", name="水深",
+                    line={"color": charts.SERIES[0], "width": 0.15 * rem}, fill="tozeroy",
+                    fillcolor="rgba(0, 212, 255, 0.15)", hovertemplate="%{x|%m-%d %H:%M}<br>%{y:.1f} cm<extra></extra>")
+    for limit, color in ((3, DEPTH_COLORS["light"]), (10, DEPTH_COLORS["moderate"]), (25, DEPTH_COLORS["severe"])):
+        fig.add_hline(y=limit, line={"color": color, "width": 0.08 * rem, "dash": "dot"})
+    if marker:
+        fig.add_vline(x=(marker + LOCAL_OFFSET).isoformat(), line={"color": "#ffffff", "width": 0.08 * rem})
+    fig.update_yaxes(title={"text": "cm", "font": {"size": 0.7 * rem}}, rangemode="tozero")
+    return fig
+
+
+def flood_detail_view(detail: geo.FloodPointDetail | None, code: str | None = None, rem: float = 16,
+                      marker=None):
+    if detail is None:
+        return html.Div(f"未找到积水点 {code}" if code else "点击地图上的积水点查看水位曲线、周边视频和关联案件",
+                        className="empty")
+    return html.Div(className="map-detail", children=[
+        html.H3(detail.name, className="detail-title"),
+        facts(detail.facts),
+        html.H4("水位曲线"),
+        dcc.Graph(id="flood-depth-chart", figure=depth_figure(detail.series, rem, marker), responsive=True,
+                  config={"displayModeBar": False}, className="flood-chart"),
+        html.H4("周边视频"),
+        html.Ul(className="map-list", children=[
+            html.Li([html.Span(c["name"]), html.Span(c["kind_label"], className="tag"),
+                     html.Span(f"{c['distance_m']} m", className="muted"),
+                     html.Span("在线" if c["status"] == "online" else "离线",
+                               className="tag" if c["status"] == "online" else "tag risk")])
+            for c in detail.cameras]) if detail.cameras else html.Div("3 km 内无摄像头", className="empty"),
+        html.H4(f"关联积水案件 ({geo.FLOOD_CASE_RADIUS_M} m 内)"),
+        case_links(detail.cases[:4], "附近无积水类案件"),
+    ])
+
+
+def replay_label(storm: geo.Storm | None, at) -> str:
+    """The replayed hour in local time, or 实时 (live)."""
+    return f"{storm.name} {local_text(at, '%m-%d %H:00')}" if storm and at else "实时"
+
+
+def replay_hour(text: str | None, storm: geo.Storm | None) -> tuple[int, str | None]:
+    """?hour=N: the storm hour to show (-1: live), and a problem if the value is bad."""
+    if text is None or text == "":
+        return -1, None
+    top = storm.hours - 1 if storm else -1
+    if not str(text).lstrip("-").isdigit() or not -1 <= int(text) <= top:
+        return -1, f"回放时刻应为 -1 到 {top} 的整数 hour: {text!r}"
+    return int(text), None
+
+
+def flood_layout(region=None, point=None, hour=None, **query):
+    settings = current_settings()
+    region, problems = region_of({"region": region} if region else {})
+    try:
+        bbox = view_bbox(settings, region)
+        storm = geo.storm(settings.database_url)
+        position = geo.feature_position(settings.database_url, "point", point) if point else None
+        hour, problem = replay_hour(hour, storm)
+        at = storm.hour(hour) if storm and hour >= 0 else None
+        summary = geo.flood_summary(settings.database_url, region, at)
+    except status.DB_ERRORS as exc:
+        return _db_down(exc)
+    if problem:
+        problems.append(problem)
+    if point and position is None:
+        problems.append(f"未找到积水点 point: {point!r}")
+    stamp = at.isoformat(timespec="minutes") if at else None
+    overlays = [
+        ("易涝风险区", geo_layer("flood-zones", bbox, region, point=False, style="zoneStyle", each="zoneEach"), True),
+        ("积水点", geo_layer("flood-points", bbox, region, FLOOD_POINTS, at=stamp), True),
+        ("雨量站", geo_layer("rain-gauges", bbox, region, RAIN_GAUGES, at=stamp), True),
+        ("排涝泵站", geo_layer("pump-stations", bbox, region), True),
+    ]
+    legend = [legend_block("积水深度", [(geo.DEPTH_CLASSES[k], c) for k, c in DEPTH_COLORS.items()]),
+              legend_block("雨量站", [("1h雨量 ≤ 50 mm", "#4f8dff"), ("1h雨量 > 50 mm", "#ff2d55")]),
+              legend_block("其他", [("风险区", "#ff9f2e"), ("排涝泵站", "#19e3c1")], "square")]
+    marks = {}
+    if storm:
+        marks = {i: local_text(storm.hour(i), "%H时") for i in range(0, storm.hours, 3)}
+    replay = html.Div(className="flood-replay", children=[
+        html.Div([html.Span(storm.name if storm else "无历史暴雨数据", className="replay-name"),
+                  html.Span(replay_label(storm, at), id=FLOOD_TIME,
+                            className="replay-time")], className="replay-head"),
+        html.Div(className="replay-row", children=[
+            html.Button("▶ 回放", id=FLOOD_PLAY, className="button", n_clicks=0, disabled=storm is None),
+            dcc.Slider(id=FLOOD_SLIDER, min=-1, max=(storm.hours - 1) if storm else 0, step=1, value=hour,
+                       marks={-1: "实时", **marks}, included=False, allow_direct_input=False, className="flood-slider"),
+        ]),
+        dcc.Interval(id=FLOOD_TICK, interval=1500, disabled=True),
+    ])
+    return html.Div(className="page map-page", children=[
+        _title("易涝风险一张图", region, settings), problems_bar(problems),
+        html.Div(className="map-body", children=[
+            html.Div(className="map-stack", children=[
+                map_shell(FLOOD_MAP, settings, region, overlays, legend, focus=position, bbox=bbox), replay]),
+            html.Div(className="map-side", children=[
+                panel("实时态势", flood_summary_view(summary, local_text(at, "%m-%d %H:00") if at else "实时"), "map-summary",
+                      id=FLOOD_SUMMARY),
+                panel("积水点详情", html.Div("点击地图上的积水点查看水位曲线、周边视频和关联案件", className="empty"),
+                      "map-detail-panel grow", id=FLOOD_DETAIL),
+            ]),
+        ]),
+        dcc.Store(id="flood-focus", data=point if position else None),
+        dcc.Store(id="flood-region", data=region),
+        dcc.Store(id="flood-bbox", data=list(bbox) if bbox else None),
+        dcc.Store(id="flood-rem"),
+    ])
+
+
+# ---------------------------------------------------------------- 违建处置一张图
+
+STAGE_COLORS = {"found": "#ff2d55", "filed": "#ff8a00", "stopped": "#ffd000", "penalized": "#b07bff",
+                "demolished": "#3ee08f"}
+
+
+def site_detail_view(detail: geo.SiteDetail | None, code: str | None = None):
+    if detail is None:
+        return html.Div(f"未找到违建点 {code}" if code else "点击地图上的违建点查看处置过程", className="empty")
+    return html.Div(className="map-detail", children=[
+        html.H3(f"违建点 {detail.code}", className="detail-title"),
+        facts(detail.facts),
+        html.H4("处置时间线"),
+        html.Ol(className="site-timeline", children=[
+            html.Li(className=f"stage-{e['stage']}", children=[
+                html.Span(e["label"], className="tl-stage"), html.Span(e["at"], className="muted"),
+                html.Span(f"{e['actor']}：{e['note']}", className="tl-note")]) for e in detail.timeline]),
+        html.H4("整治前后"),
+        html.Div(className="site-photos", children=[
+            html.Figure([html.Img(src=f"/map-media/{detail.code}-before.svg", alt="整治前"), html.Figcaption("整治前")]),
+            html.Figure([html.Img(src=f"/map-media/{detail.code}-after.svg", alt="整治后"),
+                         html.Figcaption("整治后")]) if detail.stage == "demolished" else
+            html.Div("尚未拆除", className="empty photo-empty")]),
+        html.H4("关联案件"),
+        case_links([detail.case] if detail.case else [], "无关联案件"),
+    ])
+
+
+def illegal_layout(region=None, site=None, **query):
+    settings = current_settings()
+    region, problems = region_of({"region": region} if region else {})
+    try:
+        bbox = view_bbox(settings, region)
+        summary = geo.illegal_summary(settings.database_url, region)
+        position = geo.feature_position(settings.database_url, "site", site) if site else None
+        detail = geo.site_detail(settings.database_url, site) if site else None
+    except status.DB_ERRORS as exc:
+        return _db_down(exc)
+    if site and position is None:
+        problems.append(f"未找到违建点 site: {site!r}")
+    overlays = [
+        ("违建图斑", geo_layer("illegal-sites", bbox, region, SITE_POLYGONS, point=False, style="siteStyle",
+                               each="siteEach"), True),
+        ("违建点 (聚合)", geo_layer("illegal-points", bbox, region, SITE_POINTS, cluster=True), True),
+    ]
+    legend = [legend_block("处置阶段", [(geo.STAGES[k], c) for k, c in STAGE_COLORS.items()], "square")]
+    ranking = summary.ranking
+    by_demolished = sorted(ranking, key=lambda r: -r["demolished"])[:6]
+    by_standing = sorted(ranking, key=lambda r: -r["standing"])[:6]
+    total = sum(n for _, _, n, _ in summary.by_stage)
+    return html.Div(className="page map-page", children=[
+        _title("违建处置一张图", region, settings), problems_bar(problems),
+        html.Div(className="map-body", children=[
+            map_shell(ILLEGAL_MAP, settings, region, overlays, legend, focus=position, bbox=bbox),
+            html.Div(className="map-side", children=[
+                panel("违建概况", [
+                    html.Div(className="map-kpis", children=[
+                        html.Div([html.Span(f"{total:,}", className="stat-value"), html.Span("违建点", className="kpi-label")]),
+                        *[html.Div([html.Span(f"{area:,.0f}", className="stat-value"),
+                                    html.Span(f"{label} ㎡", className="kpi-label")])
+                          for label, area, _ in summary.by_type]]),
+                    html.H4("按阶段 (处)"),
+                    bars([(label, n) for _, label, n, _ in summary.by_stage], "处", list(STAGE_COLORS.values())),
+                    html.H4("发现渠道 (处)"), bars(summary.by_channel, "处"),
+                ], "map-summary"),
+                panel("镇街排名 (㎡)", html.Div(className="rank-pair", children=[
+                    html.Div([html.H4("已拆除"), bars([(r["name"], r["demolished"]) for r in by_demolished], "")]),
+                    html.Div([html.H4("未拆除"), bars([(r["name"], r["standing"]) for r in by_standing], "")]),
+                ]), "map-rank"),
+                panel("违建点详情", site_detail_view(detail, site), "map-detail-panel grow", id=ILLEGAL_DETAIL),
+            ]),
+        ]),
+    ])
