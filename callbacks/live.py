@@ -1,0 +1,78 @@
+"""Callbacks of /live: new cases sent as rows to add, lamps and alarms refreshed, acks stored."""
+from __future__ import annotations
+
+import logging
+
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard.app import current_settings
+from data_access import alarms, live
+from layouts import live as page
+
+log = logging.getLogger(__name__)
+MAX_ROWS = live.FEED_LIMIT
+
+
+def register():
+    @callback(Output("live-new", "data"), Output("live-cursor", "data"),
+              Input("live-timer", "n_intervals"), State("live-cursor", "data"), prevent_initial_call=True)
+    def new_cases(_n, cursor):
+        """Only the cases after the cursor travel; assets/live.js prepends them to the list."""
+        settings = current_settings()
+        try:
+            rows = live.new_cases(settings.database_url, cursor["last_id"])
+        except Exception:  # noqa: BLE001 - keep the list; try again next tick
+            log.exception("live feed failed")
+            raise PreventUpdate from None
+        if not rows:
+            raise PreventUpdate
+        new = [page.case_row(row, settings.tz, settings.language) for row in reversed(rows)]  # oldest first
+        return new, {"last_id": rows[0]["id"], "count": min(MAX_ROWS, cursor["count"] + len(rows))}
+
+    clientside_callback(
+        "function(rows) { return window.cockpitLive ? window.cockpitLive.addRows(rows) : ''; }",
+        Output("live-count", "children"), Input("live-new", "data"),
+    )
+
+    @callback(Output("live-lamps", "children"), Input("live-lamp-timer", "n_intervals"), prevent_initial_call=True)
+    def lamps(_n):
+        settings = current_settings()
+        try:
+            return page.lamp_groups(live.lamp_cases(settings.database_url), settings.language)
+        except Exception:  # noqa: BLE001
+            log.exception("live lamps failed")
+            raise PreventUpdate from None
+
+    @callback(Output("live-alarms", "children"), Output("live-alarm-state", "data"),
+              Input("live-alarm-timer", "n_intervals"), Input("live-ack-version", "data"),
+              State("live-alarm-state", "data"), prevent_initial_call=True)
+    def alarm_feed(_n, _version, state):
+        settings = current_settings()
+        try:
+            items = alarms.current_alarms(settings.database_url)
+        except Exception:  # noqa: BLE001
+            log.exception("live alarms failed")
+            raise PreventUpdate from None
+        new_state = page.alarm_state(items)
+        if new_state == state:
+            return no_update, no_update
+        return page.alarm_items(items, settings.tz, settings.language), new_state
+
+    @callback(Output("live-ack-version", "data"), Output("live-ack-msg", "children"),
+              Input({"type": "alarm-ack", "key": ALL}, "n_clicks"),
+              State("live-officer", "value"), State("live-ack-version", "data"), prevent_initial_call=True)
+    def acknowledge(clicks, officer, version):
+        if not ctx.triggered_id or not any(clicks) or not ctx.triggered[0]["value"]:
+            raise PreventUpdate
+        try:
+            user, _at = alarms.acknowledge(current_settings().database_url, ctx.triggered_id["key"], officer or "")
+        except alarms.AckError as exc:
+            return no_update, str(exc)
+        return (version or 0) + 1, f"已确认 · {user}"
+
+    # New unacknowledged alarms beep (assets/live.js decides, from the sound switch).
+    clientside_callback(
+        "function(state) { return window.cockpitLive ? window.cockpitLive.onAlarms(state) : ''; }",
+        Output("live-sound", "title"), Input("live-alarm-state", "data"),
+    )

@@ -1,0 +1,116 @@
+"""The duty officers' alarm feed and its acknowledgements.
+
+Alarms are derived from the data, each with a stable key so an acknowledgement sticks:
+  gas:<sensor>:<local day>     a gas sensor's newest reading over GAS_ALARM_LEL
+  water:<sensor>:<local day>   a water-level sensor's newest reading over WATER_ALARM_CM (severe waterlogging)
+  video:<case_no>              a new case found by video AI (source video_ai) in the window
+  overdue:<case_no>:<deadline> a case in 处置 whose lamp is yellow with under OVERDUE_SOON left
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from . import lifecycle
+from .db import get_engine
+from .models import AlarmAck, Case, CaseStage, Category, Region, Sensor, SensorReading
+from .sqlfuncs import LOCAL_HOURS
+
+GAS_ALARM_LEL = 20.0  # %LEL: the usual first alarm level of combustible-gas detectors
+WATER_ALARM_CM = 25.0  # cm of standing water: severe waterlogging
+WINDOW = timedelta(hours=24)
+OVERDUE_SOON = timedelta(minutes=30)
+LIMIT = 60
+KINDS = {"gas": ("燃气报警", "Gas alarm"), "water": ("严重积水", "Severe waterlogging"),
+         "video": ("视频AI告警", "Video AI"), "overdue": ("即将超期", "About to go overdue")}
+
+
+class AckError(ValueError):
+    pass
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _local_day(at: datetime) -> str:
+    return f"{at + timedelta(hours=LOCAL_HOURS):%Y%m%d}"
+
+
+def current_alarms(url: str, now: datetime | None = None, limit: int = LIMIT) -> list[dict]:
+    """Alarms of the last WINDOW, newest first, each with acked_by / acked_at (None if open).
+
+    {key, kind, at, title, detail, case_no, severity ("red"/"yellow"), acked_by, acked_at}
+    """
+    now = now or utcnow()
+    since = now - WINDOW
+    alarms: list[dict] = []
+    with get_engine(url).connect() as conn:
+        newest = (select(SensorReading.sensor_id.label("sid"), func.max(SensorReading.measured_at).label("at"))
+                  .where(SensorReading.measured_at >= since).group_by(SensorReading.sensor_id).subquery())
+        sensors = conn.execute(
+            select(Sensor.code, Sensor.kind, Sensor.name, Sensor.unit, Sensor.region_code, SensorReading.measured_at,
+                   SensorReading.value)
+            .join(newest, newest.c.sid == Sensor.id)
+            .join(SensorReading, (SensorReading.sensor_id == newest.c.sid) & (SensorReading.measured_at == newest.c.at))
+            .where(Sensor.kind.in_(("gas", "water_level"))))
+        for s in sensors:
+            limit_value, kind = (GAS_ALARM_LEL, "gas") if s.kind == "gas" else (WATER_ALARM_CM, "water")
+            if s.value > limit_value:
+                alarms.append({"key": f"{kind}:{s.code}:{_local_day(s.measured_at)}", "kind": kind, "at": s.measured_at,
+                               "title": s.name, "detail": f"{s.value:g} {s.unit} > {limit_value:g} {s.unit}",
+                               "case_no": None, "region_code": s.region_code, "severity": "red"})
+        videos = conn.execute(
+            select(Case.case_no, Case.reported_at, Case.address, Category.name.label("category"),
+                   Region.name.label("region"))
+            .join(Category, Category.id == Case.category_id).join(Region, Region.code == Case.region_code)
+            .where(Case.source == "video_ai", Case.reported_at >= since)
+            .order_by(Case.reported_at.desc()).limit(limit))
+        for c in videos:
+            alarms.append({"key": f"video:{c.case_no}", "kind": "video", "at": c.reported_at,
+                           "title": c.category, "detail": f"{c.region} {c.address}".strip(),
+                           "case_no": c.case_no, "severity": "yellow"})
+        soon = conn.execute(
+            select(Case.case_no, Case.deadline_at, Case.suspended_at, CaseStage.time_limit_minutes,
+                   Category.name.label("category"), Case.address)
+            .join(CaseStage, (CaseStage.case_id == Case.id) & (CaseStage.stage == "handle") & CaseStage.ended_at.is_(None))
+            .join(Category, Category.id == Case.category_id)
+            .where(Case.status == "dispatched", Case.deadline_at > now, Case.deadline_at <= now + OVERDUE_SOON))
+        for c in soon:
+            if lifecycle.handling_lamp(c.deadline_at, c.time_limit_minutes, c.suspended_at, now) != "yellow":
+                continue
+            alarms.append({"key": f"overdue:{c.case_no}:{c.deadline_at:%Y%m%d%H%M}", "kind": "overdue",
+                           "at": c.deadline_at - OVERDUE_SOON, "deadline_at": c.deadline_at, "title": c.category,
+                           "detail": c.address, "case_no": c.case_no, "severity": "yellow"})
+        alarms.sort(key=lambda a: (a["at"], a["key"]), reverse=True)
+        alarms = alarms[:limit]
+        acks = {}
+        if alarms:
+            acks = {r.alarm_key: r for r in conn.execute(
+                select(AlarmAck).where(AlarmAck.alarm_key.in_([a["key"] for a in alarms])))}
+    for alarm in alarms:
+        ack = acks.get(alarm["key"])
+        alarm["acked_by"] = ack.acked_by if ack else None
+        alarm["acked_at"] = ack.acked_at if ack else None
+    return alarms
+
+
+def acknowledge(url: str, key: str, user: str, now: datetime | None = None) -> tuple[str, datetime]:
+    """Store who acknowledged alarm `key` and when; the first acknowledgement wins.
+    Returns the stored (user, time)."""
+    user = (user or "").strip()
+    if not user:
+        raise AckError("值班员姓名不能为空 (enter the duty officer's name first)")
+    if len(user) > 64 or not key or len(key) > 96 or key.split(":")[0] not in KINDS:
+        raise AckError(f"bad acknowledgement: {key!r} by {user!r}")
+    engine = get_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(AlarmAck.__table__.insert().values(alarm_key=key, acked_by=user, acked_at=now or utcnow()))
+    except IntegrityError:
+        pass  # someone else was first
+    with engine.connect() as conn:
+        row = conn.execute(select(AlarmAck.acked_by, AlarmAck.acked_at).where(AlarmAck.alarm_key == key)).one()
+    return row.acked_by, row.acked_at

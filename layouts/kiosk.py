@@ -1,0 +1,78 @@
+"""Kiosk pages: /kiosk/<playlist> rotates through boards, maps, pages and single panels, and
+/panel/<panel_id> shows one registry panel full screen in the generic panel frame.
+
+The player is two iframes (assets/kiosk.js): the next item loads hidden, then swaps in and the
+old one is blanked, so a wall never shows a half-drawn page and each item starts from a fresh
+document (a tab that rotates for days does not accumulate state).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from urllib.parse import urlencode
+
+from dash import dcc, html
+
+from dashboard import panels, playlists, urlstate
+from dashboard.app import current_settings
+
+from . import boards
+
+
+def _message(title: str, detail: str, extra=None):
+    return html.Div(className="page page-message kiosk-message", role="alert", children=[
+        html.H2(title), html.P(detail), extra])
+
+
+def layout(playlist: str | None = None, **query):
+    zh = current_settings().language == "zh"
+    try:
+        plist = playlists.load(playlist or "")
+    except playlists.PlaylistNotFound:
+        known = ", ".join(playlists.available()) or "—"
+        return _message("404 · 未找到轮播列表" if zh else "404 · No such playlist",
+                        f"{playlist!r}: 可用 available: {known}",
+                        html.Div([dcc.Link(name, href=f"/kiosk/{name}", className="nav-link")
+                                  for name in playlists.available()], className="kiosk-known"))
+    except playlists.PlaylistError as exc:
+        return _message("轮播列表格式错误" if zh else "Malformed playlist", str(exc))
+    reload_hours = plist.reload_hours
+    try:
+        reload_hours = float(query["reload"]) if query.get("reload") else reload_hours
+    except ValueError:
+        pass
+    config = {"name": plist.name, "title": plist.title, "idle_seconds": plist.idle_seconds,
+              "reload_hours": reload_hours,
+              "items": [{"url": i.url, "seconds": i.seconds, "title": i.title or i.target, "kind": i.kind}
+                        for i in plist.items]}
+    return html.Div(className="kiosk-player", **{"data-playlist": json.dumps(config, ensure_ascii=False)}, children=[
+        html.Iframe(className="kiosk-frame", id="kiosk-frame-a", title=plist.title),
+        html.Iframe(className="kiosk-frame", id="kiosk-frame-b", title=plist.title),
+        html.Div(id="kiosk-status", className="kiosk-status", role="status"),
+    ])
+
+
+def panel_layout(panel_id: str | None = None, **query_params):
+    """One panel from the registry, full screen, with the board machinery (scope, rem, refresh)."""
+    settings = current_settings()
+    zh = settings.language == "zh"
+    if panel_id not in panels.PANELS:
+        return _message("404 · 未知面板" if zh else "404 · Unknown panel",
+                        f"{panel_id!r}; known: {', '.join(sorted(panels.PANELS))}")
+    panel = panels.get(panel_id)
+    search = "?" + urlencode(query_params)
+    today = datetime.now(settings.tz).date()
+    query, problems = urlstate.parse(search, today)
+    range_name = urlstate.range_name_of(search)
+    return html.Div([
+        dcc.Location(id="board-nav", refresh="callback-nav"),
+        dcc.Store(id="board-scope", data={"board": f"panel:{panel_id}", "search": urlstate.search_of(query, range_name)}),
+        dcc.Store(id="board-rem"),
+        html.Div([
+            html.H1(panel.label(settings.language), className="board-title"),
+            html.Div(boards.filter_text(query, range_name, settings.language, settings.database_url),
+                     className="filter-text"),
+        ], className="board-header"),
+        html.Div("; ".join(problems), className="board-problems", role="alert") if problems else None,
+        html.Div([boards.panel_frame("main", panel_id, settings.language)], className="board-grid"),
+    ], className="board single-panel", **{"data-board": f"panel:{panel_id}"})
