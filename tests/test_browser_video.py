@@ -1,0 +1,137 @@
+"""/video in Chromium: every stream type plays or refreshes, a dead stream shows its offline
+state, the 1/4/9/16 walls fit 1080p and 4K, AI events open their case, and case pages show
+the nearest cameras."""
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+from sqlalchemy import select
+
+from browser import SCREENS, open_page
+
+from data_access import video
+from data_access.models import Case
+
+pytestmark = pytest.mark.browser
+
+# naturalWidth + a hash of the pixels, to tell image frames apart
+FRAME_HASH = """(img) => { const c = document.createElement('canvas'); c.width = 64; c.height = 36;
+  const g = c.getContext('2d'); g.drawImage(img, 0, 0, 64, 36); const d = g.getImageData(0, 0, 64, 36).data;
+  let h = 0; for (let i = 0; i < d.length; i += 4) { h = (h * 31 + d[i] + d[i + 1] * 3 + d[i + 2] * 7) | 0; }
+  return img.naturalWidth + ':' + h; }"""
+
+
+@pytest.fixture(scope="module")
+def cams(seeded_sqlite):
+    everything = video.all_cameras.uncached(seeded_sqlite.url.render_as_string(hide_password=False))
+    by_type = {}
+    for c in everything:
+        if c.status == "online" and "/gateway/" not in (c.stream_url or ""):
+            by_type.setdefault(c.stream_type, c)
+    dead = next(c for c in everything if "/gateway/" in (c.stream_url or ""))
+    offline = next(c for c in everything if c.status == "offline")
+    return {"types": by_type, "dead": dead, "offline": offline, "all": everything}
+
+
+def _state(page, code):
+    return page.get_attribute(f'.vt[data-code="{code}"]', "data-state")
+
+
+def _wait_state(page, code, state, timeout=20):
+    page.wait_for_selector(f'.vt[data-code="{code}"][data-state="{state}"]', timeout=timeout * 1000)
+
+
+def test_every_stream_type_plays_and_dead_streams_go_offline(browser, seeded_app_url, cams):
+    types = cams["types"]
+    wanted = ["mp4", "hls", "flv"] if shutil.which("ffmpeg") else []
+    codes = [types[t].code for t in wanted] + [types["mjpeg"].code, types["snapshot"].code,
+                                               cams["dead"].code, cams["offline"].code]
+    with open_page(browser, seeded_app_url) as watched:
+        page = watched.goto(f"/video?layout=9&cameras={','.join(codes)}", ".vt[data-code]")
+        for t in wanted:  # the video element's clock advances
+            code = types[t].code
+            _wait_state(page, code, "playing")
+            sel = f'.vt[data-code="{code}"] video'
+            first = page.eval_on_selector(sel, "v => v.currentTime")
+            time.sleep(1.2)
+            second = page.eval_on_selector(sel, "v => v.currentTime")
+            assert second != first and not page.eval_on_selector(sel, "v => v.paused"), t
+        # MJPEG: the multipart image's pixels change
+        mjpeg = f'.vt[data-code="{types["mjpeg"].code}"] img'
+        _wait_state(page, types["mjpeg"].code, "playing")
+        time.sleep(0.5)
+        a = page.eval_on_selector(mjpeg, FRAME_HASH)
+        time.sleep(1.0)
+        b = page.eval_on_selector(mjpeg, FRAME_HASH)
+        assert a.split(":")[0] == "640" and a != b
+        # snapshot: a new JPEG every few seconds
+        snap = f'.vt[data-code="{types["snapshot"].code}"] img'
+        _wait_state(page, types["snapshot"].code, "playing")
+        src = page.get_attribute(snap, "src")
+        page.wait_for_function(f"() => document.querySelector('{snap}').getAttribute('src') !== {src!r}", timeout=12000)
+        assert page.eval_on_selector(snap, "i => i.naturalWidth") == 640
+        # the dead URL and the offline camera: name and last-seen time, no player left behind
+        for cam in (cams["dead"], cams["offline"]):
+            _wait_state(page, cam.code, "offline")
+            tile = page.locator(f'.vt[data-code="{cam.code}"]')
+            text = tile.locator(".vt-offline").inner_text()
+            assert cam.name in text and "最后在线" in text
+            assert tile.locator(".vt-offline").is_visible() and tile.locator("video").count() == 0
+        errors = [e for e in watched.console_errors if "404" not in e]  # the dead stream's 404 is expected
+        assert errors == [] and watched.external_requests == []
+
+
+@pytest.mark.parametrize("screen", ["1080p", "4k"])
+def test_layouts_fit_without_scrollbars(browser, seeded_app_url, screen):
+    with open_page(browser, seeded_app_url, SCREENS[screen]) as watched:
+        for n in (1, 4, 9, 16):
+            page = watched.goto(f"/video?layout={n}", f".wall-{n}")
+            assert page.locator(".video-wall > .vt").count() == n
+            assert watched.fits(), (n, watched.overflow())
+            box = page.locator(".video-wall").bounding_box()
+            assert box["y"] + box["height"] <= SCREENS[screen][1]
+
+
+def test_unknown_codes_are_named_and_maximize(browser, seeded_app_url, cams):
+    known = cams["types"]["snapshot"].code
+    with open_page(browser, seeded_app_url) as watched:
+        page = watched.goto(f"/video?layout=x&cameras={known},CAM-NOPE-999", ".video-warnings")
+        warning = page.locator(".video-warnings").inner_text()
+        assert "CAM-NOPE-999" in warning and "布局" in warning
+        assert page.locator(".video-wall > .vt[data-code]").count() == 1
+        page.click(f'.vt[data-code="{known}"] .vt-max')
+        box = page.locator(f'.vt[data-code="{known}"]').bounding_box()
+        assert box["width"] == 1920 and box["height"] == 1080
+        page.keyboard.press("Escape")
+        assert page.locator(f'.vt[data-code="{known}"]').bounding_box()["width"] < 1920
+
+
+def test_list_click_adds_camera_to_wall_and_url(browser, seeded_app_url, cams):
+    with open_page(browser, seeded_app_url) as watched:
+        page = watched.goto("/video?layout=1&cameras=" + cams["types"]["snapshot"].code, ".wall-1")
+        other = next(c for c in cams["all"] if c.code != cams["types"]["snapshot"].code)
+        page.click(f'.vw-cam[id*="{other.code}"]')
+        page.wait_for_selector(".wall-4")
+        assert other.code in page.url and "layout=4" in page.url
+        assert page.locator(f'.video-wall .vt[data-code="{other.code}"]').count() == 1
+
+
+def test_ai_event_click_opens_its_case(browser, seeded_app_url, seeded_sqlite, cams):
+    ai = next(c for c in cams["all"] if c.kind == "ai")
+    with open_page(browser, seeded_app_url) as watched:
+        page = watched.goto(f"/video?layout=1&cameras={ai.code}", ".vt-event")
+        href = page.get_attribute(".vt-event", "href")
+        case_no = href.rsplit("/", 1)[1]
+        with seeded_sqlite.connect() as conn:
+            source, camera_id = conn.execute(select(Case.source, Case.camera_id).where(Case.case_no == case_no)).one()
+        assert source == "video_ai" and camera_id == ai.id
+        page.click(".vt-event")
+        page.wait_for_selector(".case-title")
+        assert page.inner_text(".case-title") == case_no and page.url.endswith(f"/case/{case_no}")
+        # the case page shows the camera that found it first
+        page.wait_for_selector(".case-videos .vt")
+        assert page.get_attribute(".case-videos .vt", "data-code") == ai.code
+        assert "发现本案" in page.locator(".case-videos .vt").first.inner_text()
+        assert watched.fits()

@@ -1,0 +1,120 @@
+"""Video data: cameras near a point or case, AI events, the wall's URL state, demo media."""
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from data_access import db, video
+from data_access.models import Camera, CameraEvent, Case
+
+LON, LAT = 113.75, 23.02
+M_PER_DEG_LAT = 111_320
+
+
+def _camera(code, region, dlat_m=0.0, dlon_m=0.0, kind="intersection"):
+    import math
+    return Camera(code=code, name=f"测试{code}", kind=kind, lon=LON + dlon_m / (M_PER_DEG_LAT * math.cos(math.radians(LAT))),
+                  lat=LAT + dlat_m / M_PER_DEG_LAT, region_code=region, stream_url=f"/camera-media/{code}/snapshot.jpg",
+                  stream_type="snapshot", status="online", last_seen_at=datetime(2026, 5, 1),
+                  ai_categories=json.dumps(["06010"]) if kind == "ai" else None)
+
+
+def test_nearest_cameras_by_distance_within_radius(mini_city):
+
+    with db.session_scope(mini_city.engine) as session:
+        region = session.execute(select(Camera.region_code)).scalar() or \
+            session.execute(select(Case.region_code)).scalar()
+        cams = [_camera("CAM-T-NEAR", region, 100), _camera("CAM-T-MID", region, 0, -500),
+                _camera("CAM-T-EDGE", region, 990), _camera("CAM-T-FAR", region, 1500),
+                _camera("CAM-T-AI", region, -800, 0, "ai")]
+        session.add_all(cams)
+        session.flush()
+        ai_id = cams[-1].id
+        case = session.execute(select(Case).where(Case.case_no == "MINI-0004")).scalar_one()
+        case.lon, case.lat, case.camera_id = LON, LAT, ai_id
+    url = mini_city.url
+    found = video.nearest_cameras(url, LON, LAT, 1000, limit=10)
+    assert [c.code for c, _ in found] == ["CAM-T-NEAR", "CAM-T-MID", "CAM-T-AI", "CAM-T-EDGE"]
+    assert [round(m, -1) for _, m in found] == [100, 500, 800, 990]
+    assert video.nearest_cameras(url, LON, LAT, 1000, limit=2)[1][0].code == "CAM-T-MID"
+    assert video.nearest_cameras(url, LON, LAT, 50) == []
+    # the camera that discovered a case comes first, then the nearest
+    rows = video.cameras_for_case.uncached(url, "MINI-0004", 1000, 3)
+    assert [(c.code, source) for c, _m, source in rows] == [("CAM-T-AI", True), ("CAM-T-NEAR", False),
+                                                         ("CAM-T-MID", False)]
+    assert video.cameras_for_case.uncached(url, "NO-SUCH", 1000, 3) == []
+
+
+def test_distance_is_haversine():
+    assert video.distance_m(113.0, 23.0, 113.0, 23.01) == pytest.approx(1112, rel=0.01)
+
+
+def test_seeded_cameras_streams_and_ai_events(seeded):
+    url = seeded.url.render_as_string(hide_password=False)
+    cams = video.all_cameras.uncached(url)
+    assert 300 <= len(cams) <= 500
+    kinds = {c.kind for c in cams}
+    assert kinds == set(video.CAMERA_KINDS)
+    types = {c.stream_type for c in cams if c.status == "online"}
+    assert ({"snapshot", "mjpeg"} | ({"mp4", "hls", "flv"} if shutil.which("ffmpeg") else set())) <= types
+    assert all(c.ai_categories for c in cams if c.kind == "ai")
+    assert all(c.last_seen_at for c in cams)
+    with seeded.connect() as conn:
+        video_cases = conn.execute(select(func.count()).select_from(Case).where(Case.source == "video_ai")).scalar()
+        events = conn.execute(select(func.count()).select_from(CameraEvent)).scalar()
+        mismatched = conn.execute(select(func.count()).select_from(CameraEvent).join(Case, Case.id == CameraEvent.case_id)
+                                  .where((Case.camera_id != CameraEvent.camera_id) | (Case.source != "video_ai")
+                                         | (CameraEvent.detected_at > Case.reported_at))).scalar()
+        some_ai = conn.execute(select(Camera.id).join(CameraEvent, CameraEvent.camera_id == Camera.id).limit(1)).scalar()
+    assert video_cases > 0 and events == video_cases and mismatched == 0
+    recent = video.recent_events.uncached(url, (some_ai,), 3)[some_ai]
+    assert 1 <= len(recent) <= 3 and all(e.case_no for e in recent)
+    assert [e.detected_at for e in recent] == sorted((e.detected_at for e in recent), reverse=True)
+    assert all(0.5 < e.confidence <= 1 for e in recent)
+
+
+def test_seeded_video_case_shows_its_camera_first(seeded):
+    url = seeded.url.render_as_string(hide_password=False)
+    with seeded.connect() as conn:
+        case_no, camera_id = conn.execute(select(Case.case_no, Case.camera_id).where(Case.source == "video_ai")
+                                          .order_by(Case.id).limit(1)).one()
+    rows = video.cameras_for_case.uncached(url, case_no, 1000, 4)
+    assert rows[0][0].id == camera_id and rows[0][2]
+    assert all(m <= 1000 for _c, m, _s in rows[1:])
+
+
+def test_wall_url_state():
+    from layouts import video as page
+
+    assert page.parse_layout("4") == (4, None)
+    assert page.parse_layout(None) == (9, None)
+    size, problem = page.parse_layout("7")
+    assert size == 9 and "7" in problem
+    assert page.parse_codes(" cam-1,CAM-2,,cam-1 ") == ["CAM-1", "CAM-2"]
+    assert page.add_camera(1, ["A"], "B") == (4, ["A", "B"])
+    assert page.add_camera(4, ["A"], "A") == (4, ["A"])
+    full = [f"C{i}" for i in range(16)]
+    assert page.add_camera(16, full, "X") == (16, full[1:] + ["X"])
+    assert page.href(4, ["A", "B"], "441900003") == "/video?layout=4&cameras=A,B&region=441900003"
+
+
+@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg not installed")
+def test_demo_media_generated(tmp_path):
+    from seeds.video import ensure_media, media_path
+
+    for kind, name in (("mp4", "clip.mp4"), ("hls", "hls/seg00.ts"), ("flv", "clip.flv"), ("mjpeg", "frames/f01.jpg")):
+        assert ensure_media(tmp_path, f"CAM-{kind}", "测试摄像机", kind)
+        assert (media_path(tmp_path, f"CAM-{kind}") / name).stat().st_size > 1000
+    assert ensure_media(tmp_path, "CAM-snap", "x", "snapshot") is False  # snapshots are drawn live
+
+
+def test_snapshot_changes_with_time():
+    from dashboard.video_media import snapshot_jpeg
+
+    a = snapshot_jpeg("CAM-X", "测试", datetime(2026, 5, 1, 8, 0, 0))
+    b = snapshot_jpeg("CAM-X", "测试", datetime(2026, 5, 1, 8, 0, 3))
+    assert a[:2] == b"\xff\xd8" and a != b
