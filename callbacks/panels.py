@@ -16,8 +16,8 @@ from data_access import boards
 log = logging.getLogger(__name__)
 
 
-def render_panel(panel_id: str, search: str, rem: float | None, first: bool):
-    """Build one panel for a query string; on a data error keep what is shown, or say so."""
+def render_panel(panel_id: str, search: str, rem: float | None):
+    """Build one panel for a query string; raises when its data or builder fails."""
     settings = current_settings()
     today = datetime.now(settings.tz).date()
     query, _problems = urlstate.parse(search, today)
@@ -25,13 +25,29 @@ def render_panel(panel_id: str, search: str, rem: float | None, first: bool):
     panel = panels.get(panel_id)
     view = panels.View(scope=scope, search=search, language=settings.language, rem=rem or 16.0,
                        names=boards.names(settings.database_url), today=today)
+    return panel.build(panel.data(settings.database_url, scope), view)
+
+
+def refresh_panel(panel_id: str, search: str, rem: float | None, last_good: str | None):
+    """(body, stale badge, last-good time) for one refresh of any panel.
+
+    On success the body is new and the badge empty. On any error (database down, a builder
+    bug) the body keeps its last good content and the badge says when that was; a panel that
+    never drew says the data is unavailable. No error reaches the browser as a stack trace.
+    """
+    settings = current_settings()
+    now = datetime.now(settings.tz)
+    zh = settings.language == "zh"
     try:
-        return panel.build(panel.data(settings.database_url, scope), view)
+        body = render_panel(panel_id, search, rem)
     except Exception:  # noqa: BLE001 - one failing panel must not take the board down
         log.exception("panel %s failed", panel_id)
-        if not first:
-            raise PreventUpdate from None
-        return html.Div(view.zh("数据暂不可用，稍后自动重试", "Data unavailable; retrying"), className="panel-empty")
+        if last_good:
+            badge = f"数据异常 · 最后更新于 {last_good}" if zh else f"Data error · last updated {last_good}"
+            return no_update, badge, no_update
+        empty = html.Div("数据暂不可用，稍后自动重试" if zh else "Data unavailable; retrying", className="panel-empty")
+        return empty, "", no_update
+    return body, "", now.strftime("%H:%M")
 
 
 def register():
@@ -42,14 +58,17 @@ def register():
 
     @callback(
         Output({"type": "panel-body", "id": MATCH}, "children"),
+        Output({"type": "panel-stale", "id": MATCH}, "children"),
+        Output({"type": "panel-good", "id": MATCH}, "data"),
         Input({"type": "panel-timer", "id": MATCH}, "n_intervals"),
         Input("board-rem", "data"),
         State("board-scope", "data"),
         State({"type": "panel-body", "id": MATCH}, "id"),
+        State({"type": "panel-good", "id": MATCH}, "data"),
         prevent_initial_call=True,
     )
-    def refresh(n_intervals, rem, scope, body_id):
-        return render_panel(body_id["id"], scope["search"], rem, first=not n_intervals)
+    def refresh(n_intervals, rem, scope, body_id, last_good):
+        return refresh_panel(body_id["id"], scope["search"], rem, last_good)
 
     @callback(
         Output("board-nav", "href", allow_duplicate=True),

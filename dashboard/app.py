@@ -99,5 +99,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     shell_callbacks.register(app)
     cases_callbacks.register(app)
     panel_callbacks.register()
+    from callbacks import live as live_callbacks; live_callbacks.register()  # issue 5: /live
     _add_health_route(server, settings)
+    from callbacks import maps as map_callbacks; from dashboard import geo_api; map_callbacks.register(app); geo_api.register(server)  # issue 4: maps
+    from dashboard.api import api; server.register_blueprint(api)  # the ingest API (issue 5)
+    from callbacks import video as video_callbacks; video_callbacks.register(app)  # issue 6: /video and camera media
     return app

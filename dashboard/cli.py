@@ -90,6 +90,15 @@ def cmd_simulate(args, settings: Settings) -> None:
         raise CliError(str(exc)) from None
 
 
+def cmd_apikey(args, settings: Settings) -> None:
+    from data_access import api_keys
+
+    with db.session_scope(connect(settings)) as session:
+        key = api_keys.create_key(session, args.name)
+    print(key)
+    print(f"API key {args.name!r} created; it is shown only this once.", file=sys.stderr)
+
+
 def serve_gunicorn(host: str, port: int, workers: int) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -163,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--speed", type=float, default=1.0, help="how many times faster open cases move through their steps (default: 1)")
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("apikey", help="manage ingest API keys")
+    keys = p.add_subparsers(dest="apikey_command", required=True, metavar="ACTION")
+    k = keys.add_parser("create", help="issue a new key and print it once")
+    k.add_argument("--name", default="default", help="who the key is for (default: default)")
+    k.set_defaults(func=cmd_apikey)
 
     def add_server_options(p):
         p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})")

@@ -6,6 +6,9 @@ from functools import partial
 from typing import Any, Callable
 
 from layouts import boards, case_detail, cases, status
+from layouts import kiosk, live
+from layouts import maps
+from layouts import video
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,14 @@ PAGES = [
     Page("/", "综合首页", "Overview", partial(boards.layout, "overview"), nav=False),
     Page("/board/overview", "综合首页", "Overview", partial(boards.layout, "overview")),
     Page("/board/city-management", "智慧城管", "City management", partial(boards.layout, "city-management")),
+    Page("/live", "值班监控", "Live monitor", live.layout),
+    Page("/map/gas-pipelines", "燃气管线", "Gas pipelines", maps.gas_layout),
+    Page("/map/illegal-construction", "违建处置", "Illegal construction", maps.illegal_layout),
+    Page("/map/flood-risk", "易涝风险", "Flood risk", maps.flood_layout),
+    Page("/video", "视频监控", "Video wall", video.layout),
     Page("/status", "系统状态", "System status", status.layout),
     Page("/cases", "案件清单", "Cases", cases.layout, nav=False),
     Page("/case", "案件详情", "Case", case_detail.layout, nav=False, path_template="/case/<case_no>"),
+    Page("/kiosk", "轮播", "Kiosk", kiosk.layout, nav=False, path_template="/kiosk/<playlist>"),
+    Page("/panel", "单个面板", "Panel", kiosk.panel_layout, nav=False, path_template="/panel/<panel_id>"),
 ]

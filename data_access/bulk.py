@@ -68,9 +68,11 @@ def create_case_indexes(conn):
 
 
 def finish_load(conn):
-    """After explicit ids: move the PostgreSQL sequence past them and refresh statistics."""
+    """After explicit ids: move every PostgreSQL id sequence past its rows, refresh statistics."""
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(
-            "SELECT setval(pg_get_serial_sequence('cases', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM cases")
+        for table in Base.metadata.sorted_tables:
+            if [c.name for c in table.primary_key.columns] == ["id"]:
+                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                     f"COALESCE(MAX(id), 0) + 1, false) FROM {table.name}")
         conn.commit()
         conn.exec_driver_sql("ANALYZE")

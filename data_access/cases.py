@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 import numpy as np
 import shapely
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from . import lifecycle, rollups
-from .models import Case, Category, Department, Grid
+from .models import Camera, Case, CaseNoCounter, Category, Department, Grid
 from .sqlfuncs import LOCAL_HOURS
+from .vocabulary import SOURCES, URGENCIES
 
 LOCAL_OFFSET = timedelta(hours=LOCAL_HOURS)  # case numbers count days in China Standard Time
+FUTURE_SKEW = timedelta(minutes=10)  # clocks of senders may run this much ahead of ours
 
 
 class CaseInputError(ValueError):
@@ -46,6 +49,84 @@ class NewCase:
     photos: list[str] = field(default_factory=list)
     camera_id: int | None = None
     external_id: str | None = None
+
+
+class CaseNotFound(LookupError):
+    """No case has the given case number."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def parse_time(value, name: str, errors: dict) -> datetime | None:
+    """An ISO 8601 timestamp as naive UTC; one without an offset is read as China local time."""
+    if not isinstance(value, str) or not value.strip():
+        errors[name] = "required: an ISO 8601 timestamp such as 2026-05-01T08:00:00+08:00"
+        return None
+    try:
+        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        errors[name] = f"not an ISO 8601 timestamp: {value!r}"
+        return None
+    if at.tzinfo is None:
+        return at - LOCAL_OFFSET
+    return at.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _text(payload: dict, name: str, errors: dict, limit: int, required: bool = False) -> str | None:
+    value = payload.get(name)
+    if value is None or value == "":
+        if required:
+            errors[name] = "required"
+        return None
+    if not isinstance(value, str):
+        errors[name] = "must be a string"
+        return None
+    if len(value) > limit:
+        errors[name] = f"longer than {limit} characters"
+        return None
+    return value
+
+
+def parse_new_case(payload) -> NewCase:
+    """A NewCase from an ingest API JSON body; CaseInputError lists every bad field.
+
+    This checks shapes only; `create_case` checks the values against the database.
+    """
+    if not isinstance(payload, dict):
+        raise CaseInputError({"body": "must be a JSON object"})
+    errors: dict[str, str] = {}
+    coords = {}
+    for name in ("lon", "lat"):
+        value = payload.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors[name] = "required: a number (WGS-84 degrees)"
+        else:
+            coords[name] = float(value)
+    reported_at = parse_time(payload.get("reported_at"), "reported_at", errors)
+    category = payload.get("category_code")
+    if not isinstance(category, str) or not category:
+        errors["category_code"] = "required: a 5-digit GB/T 47678.5 event code"
+    photos = payload.get("photos") or []
+    if not isinstance(photos, list) or not all(isinstance(p, str) for p in photos):
+        errors["photos"] = "must be a list of strings"
+    camera_id = payload.get("camera_id")
+    if camera_id is not None and (isinstance(camera_id, bool) or not isinstance(camera_id, int)):
+        errors["camera_id"] = "must be an integer"
+    fields_ = {
+        "source": _text(payload, "source", errors, 16, required=True),
+        "description": _text(payload, "description", errors, 2000, required=True),
+        "address": _text(payload, "address", errors, 200) or "",
+        "urgency": _text(payload, "urgency", errors, 8) or "normal",
+        "reporter_name": _text(payload, "reporter_name", errors, 32),
+        "reporter_phone": _text(payload, "reporter_phone", errors, 20),
+        "external_id": _text(payload, "external_id", errors, 64),
+    }
+    if errors:
+        raise CaseInputError(errors)
+    return NewCase(category_code=category, lon=coords["lon"], lat=coords["lat"], reported_at=reported_at,
+                   photos=photos, camera_id=camera_id, **fields_)
 
 
 class GridIndex:
@@ -79,10 +160,26 @@ def grid_index(session: Session) -> GridIndex:
 
 
 def next_case_no(session: Session, reported_at: datetime) -> str:
-    """DG + local date + a 6-digit sequence within the day."""
+    """DG + local date + a 6-digit sequence within the day.
+
+    The sequence comes from the day's row in case_no_counters, incremented with an upsert:
+    the row stays locked until the transaction ends, so concurrent writers never share a
+    number. It never goes below the highest number already stored (e.g. by the seed).
+    """
     prefix = f"DG{(reported_at + LOCAL_OFFSET):%Y%m%d}"
-    last = session.execute(select(func.max(Case.case_no)).where(Case.case_no.like(f"{prefix}%"))).scalar()
-    return f"{prefix}{(int(last[len(prefix):]) + 1) if last else 1:06d}"
+    last = session.execute(select(func.max(Case.case_no))
+                           .where(Case.case_no.between(prefix + "000000", prefix + "999999"))).scalar()
+    floor = (int(last[len(prefix):]) if last else 0) + 1
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    greatest = func.greatest if dialect == "postgresql" else func.max
+    stmt = insert(CaseNoCounter).values(prefix=prefix, last=floor)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[CaseNoCounter.prefix],
+        set_={"last": greatest(CaseNoCounter.last + 1, stmt.excluded.last)},
+    ).returning(CaseNoCounter.last)
+    seq = session.execute(stmt).scalar_one()
+    return f"{prefix}{seq:06d}"
 
 
 def responsible_department(session: Session, category: Category, region_code: str) -> int:
@@ -94,7 +191,7 @@ def responsible_department(session: Session, category: Category, region_code: st
     ).scalar_one()
 
 
-def create_case(session: Session, new: NewCase, actor: str | None = None) -> Case:
+def create_case(session: Session, new: NewCase, actor: str | None = None, now: datetime | None = None) -> Case:
     """Insert a reported case (status 待立案). Raises CaseInputError listing every bad field."""
     errors: dict[str, str] = {}
     category = session.execute(
@@ -105,6 +202,14 @@ def create_case(session: Session, new: NewCase, actor: str | None = None) -> Cas
     place = grid_index(session).locate(new.lon, new.lat)
     if place is None:
         errors["location"] = f"({new.lon}, {new.lat}) is outside the jurisdiction"
+    if new.source not in SOURCES:
+        errors["source"] = f"unknown source {new.source!r}; known: {', '.join(SOURCES)}"
+    if new.urgency not in URGENCIES:
+        errors["urgency"] = f"unknown urgency {new.urgency!r}; known: {', '.join(URGENCIES)}"
+    if new.reported_at > (now or utcnow()) + FUTURE_SKEW:
+        errors["reported_at"] = f"{new.reported_at:%Y-%m-%d %H:%M:%S} UTC is in the future"
+    if new.camera_id is not None and session.get(Camera, new.camera_id) is None:
+        errors["camera_id"] = f"unknown camera {new.camera_id}"
     if errors:
         raise CaseInputError(errors)
     grid, community, region = place
@@ -122,6 +227,62 @@ def create_case(session: Session, new: NewCase, actor: str | None = None) -> Cas
     session.flush()
     rollups.refresh(session.connection(), {rollups.daily_key(case)}, hourly_of=[case])
     return case
+
+
+def submit_case(session: Session, new: NewCase, actor: str | None = None,
+                now: datetime | None = None) -> tuple[Case, bool]:
+    """The one write path for a new report (ingest API and simulator): validate and insert.
+
+    Idempotent by `external_id`: a case already stored under it is returned with False.
+    A concurrent insert of the same external id fails on its unique constraint; the caller
+    retries its transaction and then finds the stored case.
+    """
+    if new.external_id:
+        existing = session.execute(select(Case).where(Case.external_id == new.external_id)).scalar_one_or_none()
+        if existing is not None:
+            return existing, False
+    return create_case(session, new, actor, now=now), True
+
+
+def find_case(session: Session, case_no: str) -> Case:
+    case = session.execute(select(Case).where(Case.case_no == case_no)
+                           .options(selectinload(Case.stages))).scalar_one_or_none()
+    if case is None:
+        raise CaseNotFound(case_no)
+    return case
+
+
+def apply_action(session: Session, case_no: str, payload, now: datetime | None = None) -> Case:
+    """Validate an ingest API transition body and apply it to the case `case_no`.
+
+    Raises CaseNotFound, CaseInputError (bad fields) or lifecycle.TransitionError (illegal step).
+    """
+    if not isinstance(payload, dict):
+        raise CaseInputError({"body": "must be a JSON object"})
+    errors: dict[str, str] = {}
+    action = payload.get("action")
+    if action not in lifecycle.TRANSITIONS or action == "report":
+        errors["action"] = f"unknown action {action!r}; known: {', '.join(a for a in lifecycle.ACTIONS if a != 'report')}"
+    at = parse_time(payload.get("at"), "at", errors) if payload.get("at") is not None else (now or utcnow())
+    if at is not None and at > (now or utcnow()) + FUTURE_SKEW:
+        errors["at"] = f"{at:%Y-%m-%d %H:%M:%S} UTC is in the future"
+    department_id = payload.get("department_id")
+    if department_id is not None and (isinstance(department_id, bool) or not isinstance(department_id, int)
+                                      or session.get(Department, department_id) is None):
+        errors["department_id"] = f"unknown department {department_id!r}"
+    minutes = payload.get("minutes")
+    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0):
+        errors["minutes"] = "must be a positive integer"
+    actor = _text(payload, "actor", errors, 64)
+    opinion = _text(payload, "opinion", errors, 2000)
+    case = find_case(session, case_no)
+    if errors:
+        raise CaseInputError(errors)
+    kwargs = {"department_id": department_id} if action == "dispatch" else {}
+    if action == "extend":
+        kwargs["minutes"] = minutes
+    return transition(session, case, action, max(at, case.updated_at) if payload.get("at") is None else at,
+                      actor, opinion, **kwargs)
 
 
 def transition(session: Session, case: Case, action: str, at: datetime, actor: str | None = None,
@@ -142,3 +303,33 @@ def open_cases(session: Session) -> list[Case]:
     return list(session.execute(
         select(Case).where(Case.status.in_(lifecycle.OPEN_STATUSES)).options(selectinload(Case.stages))
     ).scalars())
+
+
+INGEST_ATTEMPTS = 3
+
+
+def ingest_case(engine, payload, actor: str | None = None) -> tuple[str, bool]:
+    """Parse, validate and store one ingest API report in its own transaction.
+
+    Returns (case number, created). A unique violation (the same external id posted
+    concurrently) rolls the whole transaction back and retries, so nothing is half-written.
+    """
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    new = parse_new_case(payload)
+    for attempt in range(INGEST_ATTEMPTS):
+        try:
+            with Session(engine, expire_on_commit=False) as session, session.begin():
+                case, created = submit_case(session, new, actor=actor)
+                return case.case_no, created
+        except (IntegrityError, OperationalError) as exc:
+            transient = isinstance(exc, IntegrityError) or "locked" in str(exc) or "deadlock" in str(exc)
+            if not transient or attempt == INGEST_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def ingest_transition(engine, case_no: str, payload) -> Case:
+    """Apply one ingest API transition in its own transaction; see apply_action."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        return apply_action(session, case_no, payload)

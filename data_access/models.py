@@ -255,3 +255,152 @@ class HourlyRollup(Base):
     major_code: Mapped[str] = mapped_column(String(2), primary_key=True)
     source: Mapped[str] = mapped_column(String(16), primary_key=True)
     reported: Mapped[int] = mapped_column(Integer)
+
+
+# ---- issue 5: ingest API keys, case-number counters, alarm acknowledgements ----
+
+class ApiKey(Base):
+    """A key for the ingest API. Only a salted PBKDF2 hash is stored (data_access/api_keys.py)."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)  # the public part, to find the row
+    salt: Mapped[str] = mapped_column(String(64))
+    key_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class CaseNoCounter(Base):
+    """The last case-number sequence used per local day prefix (DGyyyymmdd), locked on update."""
+
+    __tablename__ = "case_no_counters"
+    prefix: Mapped[str] = mapped_column(String(12), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class AlarmAck(Base):
+    """A duty officer's acknowledgement of one alarm (data_access/alarms.py names the keys)."""
+
+    __tablename__ = "alarm_acks"
+    alarm_key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    acked_by: Mapped[str] = mapped_column(String(64))
+    acked_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# ---- the three maps (issue 4): gas pipelines, illegal construction, flood risk ----
+
+
+class GasPipeline(Base):
+    """One pipe segment; geometry is a GeoJSON LineString, min/max_* its bounding box."""
+
+    __tablename__ = "gas_pipelines"
+    __table_args__ = (Index("ix_gas_pipelines_bbox", "min_lon", "min_lat"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    pressure: Mapped[str] = mapped_column(String(10))  # high, sub_high, medium, low
+    material: Mapped[str] = mapped_column(String(16))
+    diameter_mm: Mapped[int] = mapped_column(Integer)
+    laid_year: Mapped[int] = mapped_column(Integer)
+    length_m: Mapped[float] = mapped_column(Float)
+    min_lon: Mapped[float] = mapped_column(Float)
+    min_lat: Mapped[float] = mapped_column(Float)
+    max_lon: Mapped[float] = mapped_column(Float)
+    max_lat: Mapped[float] = mapped_column(Float)
+    geometry: Mapped[str] = mapped_column(Text)
+
+
+class GasEvent(Base):
+    """What happened on a pipe: inspection (巡检), hazard (隐患) or alarm (报警)."""
+
+    __tablename__ = "gas_events"
+    __table_args__ = (Index("ix_gas_events_pipeline_kind", "pipeline_id", "kind"),
+                      Index("ix_gas_events_kind_status", "kind", "status"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("gas_pipelines.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # inspection, hazard, alarm
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    level: Mapped[int | None] = mapped_column(Integer, nullable=True)  # alarm severity 1 (highest) to 3
+    status: Mapped[str] = mapped_column(String(12))  # inspection: normal/abnormal; hazard/alarm: open/rectifying/closed
+    note: Mapped[str] = mapped_column(String(200))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+
+
+class MapFeature(Base):
+    """Points and areas of the maps: gas stations and valves, third-party construction,
+    waterlogging points (with their water-level sensor), pumping stations, flood risk zones."""
+
+    __tablename__ = "map_features"
+    __table_args__ = (Index("ix_map_features_layer_bbox", "layer", "min_lon", "min_lat"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    layer: Mapped[str] = mapped_column(String(24))
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    min_lon: Mapped[float] = mapped_column(Float)
+    min_lat: Mapped[float] = mapped_column(Float)
+    max_lon: Mapped[float] = mapped_column(Float)
+    max_lat: Mapped[float] = mapped_column(Float)
+    geometry: Mapped[str | None] = mapped_column(Text, nullable=True)  # areas only
+    sensor_id: Mapped[int | None] = mapped_column(ForeignKey("sensors.id"), nullable=True)
+    props: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON object of layer-specific facts
+
+
+class IllegalSite(Base):
+    """违法建设: one site, its footprint polygon, stage and areas, linked to its 06001 case."""
+
+    __tablename__ = "illegal_sites"
+    __table_args__ = (Index("ix_illegal_sites_bbox", "min_lon", "min_lat"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True, index=True)
+    address: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(12))  # found, filed, stopped, penalized, demolished
+    channel: Mapped[str] = mapped_column(String(12))  # patrol, drone, report, video
+    build_type: Mapped[str] = mapped_column(String(10))  # new (新增) or existing (存量)
+    area_m2: Mapped[float] = mapped_column(Float)
+    demolished_m2: Mapped[float] = mapped_column(Float)
+    discovered_at: Mapped[datetime] = mapped_column(DateTime)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    min_lon: Mapped[float] = mapped_column(Float)
+    min_lat: Mapped[float] = mapped_column(Float)
+    max_lon: Mapped[float] = mapped_column(Float)
+    max_lat: Mapped[float] = mapped_column(Float)
+    geometry: Mapped[str] = mapped_column(Text)
+
+
+class IllegalSiteEvent(Base):
+    __tablename__ = "illegal_site_events"
+    __table_args__ = (Index("ix_illegal_site_events_site", "site_id", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("illegal_sites.id"))
+    stage: Mapped[str] = mapped_column(String(12))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(String(200))
+
+
+# ---- video (issue 6): what the AI cameras discovered, and the case each event became ----
+
+
+class CameraEvent(Base):
+    """One detection by an AI camera (视频智能发现): category, time, confidence, snapshot."""
+
+    __tablename__ = "camera_events"
+    __table_args__ = (Index("ix_camera_events_camera_detected", "camera_id", "detected_at"),
+                      Index("ix_camera_events_detected_at", "detected_at"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), nullable=True, index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    detected_at: Mapped[datetime] = mapped_column(DateTime)
+    confidence: Mapped[float] = mapped_column(Float)
+    snapshot: Mapped[str | None] = mapped_column(String(200), nullable=True)  # URL path of the frame

@@ -57,12 +57,43 @@ BOARDS = {
 
 
 def _panel_frame(area: str, panel_id: str, language: str):
+    """The frame every panel is drawn in (boards, single-panel pages, kiosk playlists).
+
+    `panel-stale` shows "最后更新于 HH:MM" while a refresh fails and the body keeps the last
+    good content; `panel-good` remembers when that content was built (callbacks/panels.py).
+    """
     panel = panels.get(panel_id)
     return html.Section([
-        html.H2(panel.label(language), className="panel-title"),
+        html.H2([panel.label(language),
+                 html.Span(id={"type": "panel-stale", "id": panel_id}, className="panel-stale", role="status")],
+                className="panel-title"),
         html.Div(html.Div(className="panel-loading"), id={"type": "panel-body", "id": panel_id}, className="panel-body"),
+        dcc.Store(id={"type": "panel-good", "id": panel_id}),
         dcc.Interval(id={"type": "panel-timer", "id": panel_id}, interval=panel.refresh_seconds * 1000),
     ], className="panel", style={"gridArea": area}, **{"data-panel": panel_id})
+
+
+panel_frame = _panel_frame  # public name for pages that show one panel (layouts/kiosk.py)
+
+
+def filter_text(query, range_name: str, language: str, url: str) -> str:
+    """The filters as one line of text, shown instead of the filter bar in kiosk mode."""
+    zh = language == "zh"
+    names = board_data.names(url)["regions"]
+    parts = [names.get(query.region, query.region) if query.region else ("全市" if zh else "Whole city")]
+    if range_name == "custom":
+        parts.append(f"{query.day_from} ~ {query.day_to}")
+    else:
+        parts.append(urlstate.RANGES[range_name][0 if zh else 1])
+    if query.major:
+        parts.append(f"{query.major} {MAJOR_NAMES.get(query.major, '')}".strip())
+    if query.source:
+        parts.append(SOURCES[query.source][0 if zh else 1])
+    return " · ".join(parts)
+
+
+def is_kiosk(query_params: dict) -> bool:
+    return str(query_params.get("kiosk", "")).lower() in ("1", "true", "yes")
 
 
 def _grid_style(board: Board) -> dict:
@@ -107,7 +138,8 @@ def layout(board_id: str, **query_params):
         dcc.Store(id="board-rem"),
         html.Div([
             html.H1(board.title if settings.language == "zh" else board.title_en, className="board-title"),
-            _filter_bar(query, range_name, settings.language, settings.database_url),
+            (html.Div(filter_text(query, range_name, settings.language, settings.database_url), className="filter-text")
+             if is_kiosk(query_params) else _filter_bar(query, range_name, settings.language, settings.database_url)),
         ], className="board-header"),
         html.Div("; ".join(problems), className="board-problems", role="alert") if problems else None,
         html.Div([_panel_frame(area, pid, settings.language) for area, pid in board.panels.items()],

@@ -7,9 +7,10 @@ import shapely
 from dash import dcc, html
 
 from dashboard.app import current_settings
-from data_access import case_list, lifecycle, status
+from data_access import case_list, geo_layers, lifecycle, status
 from data_access.geo import transform_geometry, wgs84_to_gcj02
 from layouts.cases import now_utc
+from layouts.video import nearby as nearby_videos
 
 BACK = "case-back"
 MAP = "case-map"
@@ -126,6 +127,8 @@ def layout(case_no: str | None = None, **_query):
             return not_found(case_no)
         before = case_list.earlier_cases(settings.database_url, detail.case_no, detail.grid_code,
                                         detail.reported_at)
+        videos = nearby_videos(settings.database_url, detail.case_no)  # issue 6: 周边视频
+        map_link = geo_layers.case_map_link(settings.database_url, detail.case_no)  # issue 4: its map feature
     except status.DB_ERRORS as exc:
         return html.Div(className="page page-message", children=[
             html.H2("数据库不可用"), html.P(status.describe_error(exc))])
@@ -136,6 +139,7 @@ def layout(case_no: str | None = None, **_query):
             html.H2(detail.case_no, className="case-title"),
             html.Span([lamp_dot(detail.lamp), values["状态"]], className=f"status-badge status-{detail.status}"),
             html.Span(f"{values['小类']} · {values['镇街']} · {values['地址']}", className="case-summary"),
+            dcc.Link(f"在地图上查看 · {map_link[1]}", href=map_link[0], className="button case-map-link") if map_link else None,
         ]),
         html.Div(className="case-body", children=[
             _panel("案件信息", html.Dl([part for label, value in detail.fields if value
@@ -148,6 +152,7 @@ def layout(case_no: str | None = None, **_query):
             ]),
             html.Div(className="stack", children=[
                 _panel("案件位置", location_map(detail, settings), "grow case-map-panel"),
+                _panel("周边视频", videos, "case-videos-panel"),
                 _panel("同址历史案件", earlier(before), "case-earlier"),
             ]),
         ]),

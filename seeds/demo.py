@@ -26,6 +26,8 @@ from data_access.models import (
 )
 from data_access.vocabulary import SENSOR_KINDS, SOURCES, label
 
+from . import maps
+from . import video as video_seed
 from .catalogue import (
     PROFESSIONAL_DEPARTMENTS, load_categories, town_department_code, town_department_name,
 )
@@ -159,6 +161,8 @@ def seed_demo(engine: Engine, cases: int = DEFAULT_CASES, seed: int = 42, progre
         if progress:
             print("building rollups ...", flush=True)
         rollups.rebuild(conn)
+        maps.seed_maps(writer, np.random.default_rng([seed, 4]), city, now)  # own stream: cases unchanged
+        video_seed.seed_video(writer, np.random.default_rng([seed, 6]), now)  # streams, AI events, media
         meta = {"seed": str(seed), "seed_cases": str(cases), "seeded_at": now.isoformat(), "demo_city": JURISDICTION["name"]}
         writer.insert(Meta, [{"key": k, "value": v} for k, v in meta.items()])
         conn.commit()

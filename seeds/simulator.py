@@ -1,4 +1,5 @@
-"""`cockpit simulate`: live cases for the demo city, written through the normal case path.
+"""`cockpit simulate`: live cases for the demo city, written through the normal case path
+(`data_access.cases.submit_case`, the function the ingest API calls).
 
 Every tick, new reports arrive as a Poisson stream (`rate_per_minute`) and each open case
 moves to its next step with the probability that step's typical duration gives; `speed`
@@ -17,8 +18,8 @@ import numpy as np
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from data_access import reference
-from data_access.cases import LOCAL_OFFSET, NewCase, create_case, open_cases, transition
+from data_access import reference, video
+from data_access.cases import LOCAL_OFFSET, NewCase, open_cases, submit_case, transition
 
 from .city import build_city
 from .demo import OPINIONS, actor_for, draw_reports, load_refs
@@ -79,7 +80,11 @@ class Simulator:
             reported_at=now, description=drawn.description, address=drawn.address, urgency=drawn.urgency,
             reporter_name=drawn.reporter_name, reporter_phone=drawn.reporter_phone, camera_id=drawn.camera_id,
         )
-        create_case(session, new, actor=actor_for("report", drawn, self.refs, ""))
+        case, _created = submit_case(session, new, actor=actor_for("report", drawn, self.refs, ""), now=now)
+        if drawn.source == "video_ai" and drawn.camera_id:  # the AI event the case came from (issue 6)
+            video.add_event(session, int(drawn.camera_id), case.category_id, now - timedelta(seconds=int(
+                self.rng.integers(5, 60))), float(self.rng.uniform(0.62, 0.97)), case_id=case.id)
+            video.touch_cameras(session, [int(drawn.camera_id)], now)
         self.counts["created"] += 1
 
     def _advance(self, session: Session, now: datetime, minutes: float):

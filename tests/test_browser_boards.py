@@ -23,9 +23,10 @@ def base_url(seeded_app_url):
 def open_board(page, path: str):
     page.goto(path, ready=".board-grid")
     page.page.wait_for_function(
-        "document.querySelectorAll('.panel').length > 0 && document.querySelectorAll('.panel-loading').length === 0",
+        """() => document.querySelectorAll('.panel').length > 0
+            && document.querySelectorAll('.panel-loading, .dash-graph--pending').length === 0
+            && [...document.querySelectorAll('.js-plotly-plot')].every(p => p._fullData)""",
         timeout=30000)
-    page.page.wait_for_timeout(300)  # let Plotly finish drawing
 
 
 FINGERPRINT = """(panel) => {

@@ -249,3 +249,19 @@ def test_bulk_loaded_timestamps_compare_like_orm_written_ones(seeded):
         text = conn.exec_driver_sql("SELECT CAST(reported_at AS TEXT) FROM cases ORDER BY id LIMIT 1").scalar()
     if seeded.dialect.name == "sqlite":
         assert len(text) == len("2026-01-01 00:00:00.000000"), text
+
+
+def test_new_rows_get_fresh_ids_after_the_seed(seeded_postgresql):
+    """The seed writes explicit ids; every id sequence must have moved past them."""
+    from sqlalchemy import text
+
+    from data_access.models import Base
+
+    with seeded_postgresql.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            if [c.name for c in table.primary_key.columns] != ["id"]:
+                continue
+            highest = conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}")).scalar()
+            following = conn.execute(text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id'))")).scalar()
+            assert following > highest, table.name
+        conn.rollback()
