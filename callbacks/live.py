@@ -12,6 +12,7 @@ from layouts import live as page
 
 log = logging.getLogger(__name__)
 MAX_ROWS = live.FEED_LIMIT
+LATE_COMMITS = 50  # ids below the cursor still checked for cases committed late
 
 
 def register():
@@ -20,15 +21,21 @@ def register():
     def new_cases(_n, cursor):
         """Only the cases after the cursor travel; assets/live.js prepends them to the list."""
         settings = current_settings()
+        last_id = cursor["last_id"]
+        recent = set(cursor.get("recent", []))
         try:
-            rows = live.new_cases(settings.database_url, cursor["last_id"])
+            # Ids are taken at insert and committed in any order, so look back a little for late commits.
+            rows = live.new_cases(settings.database_url, last_id - LATE_COMMITS)
         except Exception:  # noqa: BLE001 - keep the list; try again next tick
             log.exception("live feed failed")
             raise PreventUpdate from None
+        rows = [row for row in rows if row["id"] not in recent]
         if not rows:
             raise PreventUpdate
         new = [page.case_row(row, settings.tz, settings.language) for row in reversed(rows)]  # oldest first
-        return new, {"last_id": rows[0]["id"], "count": min(MAX_ROWS, cursor["count"] + len(rows))}
+        last_id = max(last_id, rows[0]["id"])
+        recent = sorted(i for i in recent | {row["id"] for row in rows} if i > last_id - LATE_COMMITS)
+        return new, {"last_id": last_id, "recent": recent, "count": min(MAX_ROWS, cursor["count"] + len(rows))}
 
     clientside_callback(
         "function(rows) { return window.cockpitLive ? window.cockpitLive.addRows(rows) : ''; }",

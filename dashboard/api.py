@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, current_app, jsonify, request
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import NoResultFound, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from data_access import api_keys, cases, db
@@ -76,6 +76,8 @@ def create_case():
         case_no, created = cases.ingest_case(_engine(), _json_body(), actor=None)
     except cases.CaseInputError as exc:
         return _error(422, "invalid case", exc.errors)
+    except NoResultFound as exc:
+        return _error(422, "invalid case", {"reference": str(exc)})
     except SQLAlchemyError:
         log.exception("ingest failed")
         return _error(503, "database unavailable, nothing was stored; retry later")
@@ -92,6 +94,8 @@ def transition(case_no: str):
         return _error(422, "invalid transition", exc.errors)
     except TransitionError as exc:
         return _error(409, "illegal transition", {"action": str(exc)})
+    except NoResultFound:
+        return _error(422, "invalid transition", {"department_id": "no responsible department for this case; send department_id"})
     except SQLAlchemyError:
         log.exception("transition failed")
         return _error(503, "database unavailable, nothing was stored; retry later")

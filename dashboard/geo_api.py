@@ -72,10 +72,12 @@ def parse_params(layer: str, args, crs: str) -> dict:
     if at:
         try:
             moment = datetime.fromisoformat(at)
+            if not 2000 <= moment.year <= 2100:
+                raise ValueError
             # naive times are UTC, like the database; an offset is honoured
             params["at"] = moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
-        except ValueError:
-            raise BadRequest(f"at must be an ISO time such as 2026-06-01T08:00, got {at!r}") from None
+        except (ValueError, OverflowError):
+            raise BadRequest(f"at must be an ISO time between 2000 and 2100 such as 2026-06-01T08:00, got {at!r}") from None
     pressure = args.get("pressure")
     if pressure:
         values = tuple(sorted(set(pressure.split(","))))

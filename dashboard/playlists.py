@@ -87,6 +87,11 @@ def _number(value, where: str, low: float, high: float) -> float:
     return float(value)
 
 
+def reload_hours_of(text: str) -> float:
+    """A ?reload= value in hours (0.01 to a year); ValueError for anything else, NaN included."""
+    return _number(float(text), "reload", 0.01, 8760)
+
+
 def _item(raw, i: int) -> Item:
     where = f"items[{i}]"
     if not isinstance(raw, dict):

@@ -11,6 +11,7 @@ works; a camera whose media can't be made answers 404 and its tile shows the off
 from __future__ import annotations
 
 import io
+import math
 import random
 import time
 from datetime import datetime, timezone
@@ -133,6 +134,8 @@ def add_video_media_routes(server):
 
     @server.get(f"{video.MEDIA_PREFIX}/event/<int:event_id>.jpg")
     def event_snapshot(event_id: int):
+        if event_id > 2**31 - 1:
+            abort(404)
         detail = video.event_detail(current_settings().database_url, event_id)
         if detail is None:
             abort(404)
@@ -148,7 +151,11 @@ def add_video_media_routes(server):
         frames = []
         if ensure_media(current_settings().media_dir, cam.code, cam.name, "mjpeg"):
             frames = _frames(directory)
-        seconds = min(float(request.args.get("seconds", MJPEG_SECONDS)), MJPEG_SECONDS)
+        try:
+            seconds = float(request.args.get("seconds", MJPEG_SECONDS))
+        except ValueError:
+            seconds = MJPEG_SECONDS
+        seconds = min(max(seconds, 1.0), MJPEG_SECONDS) if math.isfinite(seconds) else MJPEG_SECONDS
 
         def generate():
             started, i = time.monotonic(), 0
@@ -171,7 +178,7 @@ def add_video_media_routes(server):
         base = media_path(settings.media_dir, code)
         if cam.stream_url and cam.stream_url.startswith(f"{video.MEDIA_PREFIX}/{code}/"):
             wanted = cam.stream_url.removeprefix(f"{video.MEDIA_PREFIX}/{code}/")
-            if path == wanted and path in CLIP_FILES.values() and not (base / path).exists():
+            if path == wanted and path in CLIP_FILES.values() and not (base / ".done").exists():
                 ensure_media(settings.media_dir, cam.code, cam.name, cam.stream_type)
         response = send_from_directory(base, path)  # 404 for missing files and path traversal
         if path.endswith(".m3u8"):

@@ -7,6 +7,7 @@ stage rows from `lifecycle.apply`.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -59,6 +60,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+YEARS = (2000, 2100)  # timestamps outside these years are input errors
+MAX_ID = 2**31 - 1
+MAX_PHOTOS, MAX_PHOTO_REF = 20, 200
+
+
 def parse_time(value, name: str, errors: dict) -> datetime | None:
     """An ISO 8601 timestamp as naive UTC; one without an offset is read as China local time."""
     if not isinstance(value, str) or not value.strip():
@@ -66,12 +72,16 @@ def parse_time(value, name: str, errors: dict) -> datetime | None:
         return None
     try:
         at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        errors[name] = f"not an ISO 8601 timestamp: {value!r}"
+        if not YEARS[0] <= at.year <= YEARS[1]:
+            raise ValueError
+        return at - LOCAL_OFFSET if at.tzinfo is None else at.astimezone(timezone.utc).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        errors[name] = f"not an ISO 8601 timestamp between {YEARS[0]} and {YEARS[1]}: {value!r}"
         return None
-    if at.tzinfo is None:
-        return at - LOCAL_OFFSET
-    return at.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _bounded_int(value, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _text(payload: dict, name: str, errors: dict, limit: int, required: bool = False) -> str | None:
@@ -100,20 +110,27 @@ def parse_new_case(payload) -> NewCase:
     coords = {}
     for name in ("lon", "lat"):
         value = payload.get(name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            errors[name] = "required: a number (WGS-84 degrees)"
+        limit = 180 if name == "lon" else 90
+        try:
+            number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        except OverflowError:
+            number = None
+        if number is None or not math.isfinite(number) or abs(number) > limit:
+            errors[name] = f"required: a number of WGS-84 degrees within ±{limit}"
         else:
-            coords[name] = float(value)
+            coords[name] = number
     reported_at = parse_time(payload.get("reported_at"), "reported_at", errors)
     category = payload.get("category_code")
     if not isinstance(category, str) or not category:
         errors["category_code"] = "required: a 5-digit GB/T 47678.5 event code"
     photos = payload.get("photos") or []
-    if not isinstance(photos, list) or not all(isinstance(p, str) for p in photos):
-        errors["photos"] = "must be a list of strings"
+    if (not isinstance(photos, list) or len(photos) > MAX_PHOTOS
+            or not all(isinstance(p, str) and 0 < len(p) <= MAX_PHOTO_REF and ".." not in p
+                       and not p.startswith("/") and ":" not in p for p in photos)):
+        errors["photos"] = f"must be a list of at most {MAX_PHOTOS} relative media paths (no '..', '/' or ':' prefix)"
     camera_id = payload.get("camera_id")
-    if camera_id is not None and (isinstance(camera_id, bool) or not isinstance(camera_id, int)):
-        errors["camera_id"] = "must be an integer"
+    if camera_id is not None and not _bounded_int(camera_id, 1, MAX_ID):
+        errors["camera_id"] = "must be a camera id (a positive integer)"
     fields_ = {
         "source": _text(payload, "source", errors, 16, required=True),
         "description": _text(payload, "description", errors, 2000, required=True),
@@ -267,12 +284,12 @@ def apply_action(session: Session, case_no: str, payload, now: datetime | None =
     if at is not None and at > (now or utcnow()) + FUTURE_SKEW:
         errors["at"] = f"{at:%Y-%m-%d %H:%M:%S} UTC is in the future"
     department_id = payload.get("department_id")
-    if department_id is not None and (isinstance(department_id, bool) or not isinstance(department_id, int)
+    if department_id is not None and (not _bounded_int(department_id, 1, MAX_ID)
                                       or session.get(Department, department_id) is None):
         errors["department_id"] = f"unknown department {department_id!r}"
     minutes = payload.get("minutes")
-    if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0):
-        errors["minutes"] = "must be a positive integer"
+    if minutes is not None and not _bounded_int(minutes, 1, 366 * 24 * 60):
+        errors["minutes"] = "must be a whole number of minutes from 1 to one year"
     actor = _text(payload, "actor", errors, 64)
     opinion = _text(payload, "opinion", errors, 2000)
     case = find_case(session, case_no)

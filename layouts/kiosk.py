@@ -38,9 +38,9 @@ def layout(playlist: str | None = None, **query):
         return _message("轮播列表格式错误" if zh else "Malformed playlist", str(exc))
     reload_hours = plist.reload_hours
     try:
-        reload_hours = float(query["reload"]) if query.get("reload") else reload_hours
+        reload_hours = playlists.reload_hours_of(query["reload"]) if query.get("reload") else reload_hours
     except ValueError:
-        pass
+        pass  # a bad ?reload= keeps the playlist's own setting
     config = {"name": plist.name, "title": plist.title, "idle_seconds": plist.idle_seconds,
               "reload_hours": reload_hours,
               "items": [{"url": i.url, "seconds": i.seconds, "title": i.title or i.target, "kind": i.kind}

@@ -98,7 +98,7 @@ def layout(**_query):
     items = alarms.current_alarms(url)
     return html.Div(className="live", children=[
         dcc.Store(id="live-cursor", data={"last_id": max((r["id"] for r in rows), default=live.last_case_id(url)),
-                                          "count": len(rows)}),
+                                          "recent": [r["id"] for r in rows], "count": len(rows)}),
         dcc.Store(id="live-new", data=[case_row(r, tz, lang) for r in reversed(rows)]),  # oldest first
         dcc.Store(id="live-alarm-state", data=alarm_state(items)),
         dcc.Store(id="live-ack-version", data=0),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -143,7 +144,9 @@ def ensure_media(media_dir: Path, code: str, name: str, stream_type: str, log=pr
     with _lock:
         if done.exists():
             return True
-        target.mkdir(parents=True, exist_ok=True)
+        # Build in a private folder and rename it into place, so no request ever sees half a clip.
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{code}-"))
         size, rate, seconds = CLIP["size"], CLIP["rate"], CLIP["seconds"]
         source = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}"]
         overlay = _drawtext(f"{name} {code}") if _has_drawtext(binary) else ""
@@ -151,26 +154,33 @@ def ensure_media(media_dir: Path, code: str, name: str, stream_type: str, log=pr
                 "-pix_fmt", "yuv420p", "-g", str(rate), "-an"]
         vf = ["-vf", overlay] if overlay else []
         if stream_type == "mp4":
-            out = [*vf, *h264, "-movflags", "+faststart", str(target / "clip.mp4")]
+            out = [*vf, *h264, "-movflags", "+faststart", str(work / "clip.mp4")]
         elif stream_type == "flv":
-            out = [*vf, *h264, "-f", "flv", str(target / "clip.flv")]
+            out = [*vf, *h264, "-f", "flv", str(work / "clip.flv")]
         elif stream_type == "hls":
-            (target / "hls").mkdir(exist_ok=True)
+            (work / "hls").mkdir()
             out = [*vf, *h264, "-f", "hls", "-hls_time", "2", "-hls_list_size", "0", "-hls_playlist_type", "vod",
-                   "-hls_segment_filename", str(target / "hls" / "seg%02d.ts"), str(target / "hls" / "index.m3u8")]
+                   "-hls_segment_filename", str(work / "hls" / "seg%02d.ts"), str(work / "hls" / "index.m3u8")]
         else:  # mjpeg: frames the app streams as multipart/x-mixed-replace
-            (target / "frames").mkdir(exist_ok=True)
+            (work / "frames").mkdir()
             filters = ",".join(f for f in (overlay, "fps=5") if f)
-            out = ["-vf", filters, "-frames:v", str(MJPEG_FRAMES), "-q:v", "5", str(target / "frames" / "f%02d.jpg")]
+            out = ["-vf", filters, "-frames:v", str(MJPEG_FRAMES), "-q:v", "5", str(work / "frames" / "f%02d.jpg")]
         env = {**os.environ, "TZ": "Asia/Shanghai"}  # the overlay clock in the city's local time
         cmd = [binary, "-hide_banner", "-loglevel", "error", "-y", *source, *out]
         try:
             result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
         except (OSError, subprocess.SubprocessError) as exc:
+            result = None
             log(f"video: ffmpeg failed for {code}: {exc}")
-            return False
-        if result.returncode != 0:
+        if result is not None and result.returncode != 0:
             log(f"video: ffmpeg failed for {code}: {result.stderr.strip().splitlines()[-1:]}")
+        if result is None or result.returncode != 0:
+            shutil.rmtree(work, ignore_errors=True)
             return False
-        done.write_text(stream_type)
-        return True
+        (work / ".done").write_text(stream_type)
+        shutil.rmtree(target, ignore_errors=True)  # leftovers of an older, unfinished layout
+        try:
+            os.replace(work, target)
+        except OSError:  # another process finished first
+            shutil.rmtree(work, ignore_errors=True)
+        return done.exists()

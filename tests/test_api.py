@@ -93,6 +93,14 @@ def test_create_is_idempotent_by_external_id(api):
     ({"lat": "north"}, "lat", "a number"),
     ({"description": ""}, "description", "required"),
     ({"urgency": "panic"}, "urgency", "unknown urgency"),
+    # Out-of-range values are field errors too, never a 500.
+    ({"lon": 10**400}, "lon", "a number"),
+    ({"lat": 91.5}, "lat", "within ±90"),
+    ({"reported_at": "0001-01-01T00:00:00"}, "reported_at", "between 2000 and 2100"),
+    ({"reported_at": "0001-01-01T00:00:00+08:00"}, "reported_at", "between 2000 and 2100"),
+    ({"camera_id": 10**30}, "camera_id", "camera id"),
+    ({"photos": ["../../etc/passwd"]}, "photos", "relative media paths"),
+    ({"photos": ["a.jpg"] * 21}, "photos", "at most 20"),
 ])
 def test_each_field_error(api, change, field, message):
     before = count_cases(api.engine)
@@ -199,3 +207,13 @@ def test_concurrent_posts_on_postgresql(pg_city, make_settings):
     assert sum(status == 201 for ext, status, _ in results if ext == "SAME") == 1
     assert count_cases(pg_city.engine) == before + 21
     assert_rollups_match_raw(pg_city.engine)
+
+
+def test_out_of_range_transition_fields_are_422(api):
+    case_no = api("/api/v1/cases", body()).get_json()["case_no"]
+    for payload, field in (({"action": "dispatch", "department_id": 10**30}, "department_id"),
+                           ({"action": "extend", "minutes": 10**15}, "minutes"),
+                           ({"action": "file", "at": "0001-01-01T00:00:00Z"}, "at")):
+        response = api(f"/api/v1/cases/{case_no}/transitions", payload)
+        assert response.status_code == 422, (payload, response.get_json())
+        assert field in response.get_json()["errors"]

@@ -59,6 +59,13 @@ def test_malformed_playlist_names_file_and_problem(tmp_path, text, problem):
     assert str(tmp_path / "bad.toml") in str(err.value) and problem in str(err.value)
 
 
+@pytest.mark.parametrize("text", ["nan", "inf", "-1", "0", "soon", "1e9"])
+def test_bad_reload_values_are_refused(text):
+    with pytest.raises(ValueError):
+        playlists.reload_hours_of(text)
+    assert playlists.reload_hours_of("24") == 24.0
+
+
 def test_unknown_playlist(tmp_path):
     for name in ("nope", "../etc/passwd", ""):
         with pytest.raises(playlists.PlaylistNotFound):

@@ -81,7 +81,8 @@ def test_answers_are_cached(client, monkeypatch):
 @pytest.mark.parametrize("query", [
     "bbox=1,2,3", "bbox=a,b,c,d", "bbox=114,22,113,23", "bbox=113,23,114,22", "bbox=113,22,114,22",
     "bbox=200,22,201,23", "bbox=113,-95,114,23", "bbox=nan,22,114,23", "bbox=inf,22,114,23", "bbox=60,0,120,40",
-    "bbox=", "region=4419", "region=abcdefghi", "at=yesterday", "pressure=extreme", "colour=red",
+    "bbox=", "region=4419", "region=abcdefghi", "at=yesterday", "at=0001-01-01T00:00%2B08:00",
+    "at=0001-01-01T00:00", "pressure=extreme", "colour=red",
 ])
 def test_bad_input_is_400_with_a_json_error(client, query):
     response = client.get(f"/api/v1/geo/gas-pipelines?{query}")

@@ -118,3 +118,17 @@ def test_snapshot_changes_with_time():
     a = snapshot_jpeg("CAM-X", "测试", datetime(2026, 5, 1, 8, 0, 0))
     b = snapshot_jpeg("CAM-X", "测试", datetime(2026, 5, 1, 8, 0, 3))
     assert a[:2] == b"\xff\xd8" and a != b
+
+
+def test_camera_media_routes_refuse_bad_input(seeded_sqlite, make_settings):
+    from dashboard.app import create_app
+
+    client = create_app(make_settings(seeded_sqlite.url.render_as_string(hide_password=False))).server.test_client()
+    assert client.get(f"{video.MEDIA_PREFIX}/event/{10**30}.jpg").status_code == 404
+    with seeded_sqlite.connect() as conn:
+        code = conn.exec_driver_sql(
+            "SELECT code FROM cameras WHERE stream_type = 'mjpeg' AND status = 'online' LIMIT 1").scalar()
+    for seconds in ("abc", "nan", "-5"):
+        response = client.get(f"{video.MEDIA_PREFIX}/{code}/mjpeg?seconds={seconds}", buffered=False)
+        assert response.status_code == 200
+        response.close()
