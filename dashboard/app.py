@@ -72,9 +72,14 @@ def _add_health_route(server, settings: Settings):
 def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build the app; reads the environment when no settings are given."""
     from callbacks import cases as cases_callbacks
+    from callbacks import live as live_callbacks
+    from callbacks import maps as map_callbacks
     from callbacks import panels as panel_callbacks
-    from data_access import indicators
     from callbacks import shell as shell_callbacks
+    from callbacks import video as video_callbacks
+    from dashboard import geo_api
+    from dashboard.api import api as ingest_api
+    from data_access import indicators
     from layouts import shell
 
     settings = settings or load_settings()
@@ -99,9 +104,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     shell_callbacks.register(app)
     cases_callbacks.register(app)
     panel_callbacks.register()
-    from callbacks import live as live_callbacks; live_callbacks.register()  # issue 5: /live
+    live_callbacks.register()
+    map_callbacks.register(app)
+    video_callbacks.register(app)
+    geo_api.register(server)
+    server.register_blueprint(ingest_api)
     _add_health_route(server, settings)
-    from callbacks import maps as map_callbacks; from dashboard import geo_api; map_callbacks.register(app); geo_api.register(server)  # issue 4: maps
-    from dashboard.api import api; server.register_blueprint(api)  # the ingest API (issue 5)
-    from callbacks import video as video_callbacks; video_callbacks.register(app)  # issue 6: /video and camera media
     return app

@@ -8,12 +8,13 @@ Alarms are derived from the data, each with a stable key so an acknowledgement s
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import lifecycle
+from .cases import utcnow
 from .db import get_engine
 from .models import AlarmAck, Case, CaseStage, Category, Region, Sensor, SensorReading
 from .sqlfuncs import LOCAL_HOURS
@@ -29,10 +30,6 @@ KINDS = {"gas": ("燃气报警", "Gas alarm"), "water": ("严重积水", "Severe
 
 class AckError(ValueError):
     pass
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _local_day(at: datetime) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pandas as pd
 from sqlalchemy import case, func, literal, select
 
 from . import lifecycle
+from .cases import utcnow
 from .cache import memoize
 from .db import get_engine
 from .filters import MEASURES, STORED_MEASURES, CaseQuery, Scope, case_conditions
@@ -36,10 +37,6 @@ DIMENSIONS = {
     "case_type": (CASE_TYPE, CASE_TYPE),
 }
 CACHE_SECONDS = 15
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _rollup_scope(scope: Scope) -> list:

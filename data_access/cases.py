@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 
 import numpy as np
 import shapely
@@ -163,17 +163,20 @@ class GridIndex:
         return self.codes[i], self.community[i], self.region[i]
 
 
-@lru_cache(maxsize=4)
-def _grid_index(url: str) -> GridIndex:
-    from .db import get_engine
-
-    with Session(get_engine(url)) as session:
-        rows = session.execute(select(Grid.code, Grid.community_code, Grid.region_code, Grid.geometry)).all()
-    return GridIndex(rows)
+_grid_indexes: dict[str, GridIndex] = {}
+_grid_lock = threading.Lock()
 
 
 def grid_index(session: Session) -> GridIndex:
-    return _grid_index(session.get_bind().url.render_as_string(hide_password=False))
+    """The grid index of the session's database, built once per process on the session's own
+    connection (a second connection per request could starve the pool under concurrent posts)."""
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    if url not in _grid_indexes:
+        with _grid_lock:
+            if url not in _grid_indexes:
+                rows = session.execute(select(Grid.code, Grid.community_code, Grid.region_code, Grid.geometry)).all()
+                _grid_indexes[url] = GridIndex(rows)
+    return _grid_indexes[url]
 
 
 def next_case_no(session: Session, reported_at: datetime) -> str:

@@ -4,20 +4,17 @@ Lamps come only from `lifecycle.handling_lamp`, the same rule the case page and 
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from . import lifecycle
+from .cases import utcnow
 from .db import get_engine
 from .models import Case, CaseStage, Category, Department, Region
 
 FEED_LIMIT = 60  # rows the new-case list keeps
 LAMP_ROWS_PER_DEPARTMENT = 6
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _case_columns():

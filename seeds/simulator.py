@@ -12,14 +12,14 @@ import math
 import signal
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from data_access import reference, video
-from data_access.cases import LOCAL_OFFSET, NewCase, open_cases, submit_case, transition
+from data_access.cases import LOCAL_OFFSET, NewCase, open_cases, submit_case, transition, utcnow
 
 from .city import build_city
 from .demo import OPINIONS, actor_for, draw_reports, load_refs
@@ -36,10 +36,6 @@ NEXT = {"reported": "file", "filed": "dispatch", "dispatched": "handle", "suspen
 
 class SimulatorError(RuntimeError):
     pass
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class Simulator:
