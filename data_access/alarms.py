@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from . import lifecycle
 from .cases import utcnow
 from .db import get_engine
-from .models import AlarmAck, Case, CaseStage, Category, Region, Sensor, SensorReading
+from .models import AlarmAck, Case, CaseStage, Category, Region, Sensor
+from .reference import newest_readings
 from .sqlfuncs import LOCAL_HOURS
 
 GAS_ALARM_LEL = 20.0  # %LEL: the usual first alarm level of combustible-gas detectors
@@ -45,13 +46,11 @@ def current_alarms(url: str, now: datetime | None = None, limit: int = LIMIT) ->
     since = now - WINDOW
     alarms: list[dict] = []
     with get_engine(url).connect() as conn:
-        newest = (select(SensorReading.sensor_id.label("sid"), func.max(SensorReading.measured_at).label("at"))
-                  .where(SensorReading.measured_at >= since).group_by(SensorReading.sensor_id).subquery())
+        newest = newest_readings(since=since)
         sensors = conn.execute(
-            select(Sensor.code, Sensor.kind, Sensor.name, Sensor.unit, Sensor.region_code, SensorReading.measured_at,
-                   SensorReading.value)
-            .join(newest, newest.c.sid == Sensor.id)
-            .join(SensorReading, (SensorReading.sensor_id == newest.c.sid) & (SensorReading.measured_at == newest.c.at))
+            select(Sensor.code, Sensor.kind, Sensor.name, Sensor.unit, Sensor.region_code, newest.c.measured_at,
+                   newest.c.value)
+            .join(newest, newest.c.sensor_id == Sensor.id)
             .where(Sensor.kind.in_(("gas", "water_level"))))
         for s in sensors:
             limit_value, kind = (GAS_ALARM_LEL, "gas") if s.kind == "gas" else (WATER_ALARM_CM, "water")
@@ -72,7 +71,7 @@ def current_alarms(url: str, now: datetime | None = None, limit: int = LIMIT) ->
         soon = conn.execute(
             select(Case.case_no, Case.deadline_at, Case.suspended_at, CaseStage.time_limit_minutes,
                    Category.name.label("category"), Case.address)
-            .join(CaseStage, (CaseStage.case_id == Case.id) & (CaseStage.stage == "handle") & CaseStage.ended_at.is_(None))
+            .join(CaseStage, lifecycle.open_handle_row())
             .join(Category, Category.id == Case.category_id)
             .where(Case.status == "dispatched", Case.deadline_at > now, Case.deadline_at <= now + OVERDUE_SOON))
         for c in soon:

@@ -106,7 +106,7 @@ def open_lamps(url: str, scope: Scope) -> pd.DataFrame:
     """Open cases in 处置 by department and lamp (green/yellow/red), lamps from lifecycle."""
     now = utcnow()
     q = (select(Case.department_id, Case.deadline_at, Case.suspended_at, CaseStage.time_limit_minutes)
-         .join(CaseStage, (CaseStage.case_id == Case.id) & (CaseStage.stage == "handle") & CaseStage.ended_at.is_(None))
+         .join(CaseStage, lifecycle.open_handle_row())
          .where(*case_conditions(CaseQuery.of(scope), now), Case.status.in_(lifecycle.HANDLING_STATUSES)))
     with get_engine(url).connect() as conn:
         rows = [(dept, lifecycle.handling_lamp(deadline, limit, paused, now))

@@ -33,6 +33,7 @@ from .models import (
     Sensor,
     SensorReading,
 )
+from .reference import newest_readings
 from .vocabulary import CAMERA_KINDS
 
 M_PER_DEG_LAT = 111_320.0
@@ -111,14 +112,9 @@ def _readings_at(conn, sensor_ids, at: datetime | None) -> dict[int, tuple[float
     """Each sensor's newest reading at or before `at` (default: newest of all)."""
     if not sensor_ids:
         return {}
-    cond = [SensorReading.sensor_id.in_(sensor_ids)]
-    if at is not None:
-        cond += [SensorReading.measured_at <= at, SensorReading.measured_at > at - timedelta(hours=2)]
-    newest = (select(SensorReading.sensor_id.label("sid"), func.max(SensorReading.measured_at).label("at"))
-              .where(*cond).group_by(SensorReading.sensor_id).subquery())
-    rows = conn.execute(select(SensorReading.sensor_id, SensorReading.value, SensorReading.measured_at)
-                        .join(newest, (SensorReading.sensor_id == newest.c.sid)
-                              & (SensorReading.measured_at == newest.c.at))).all()
+    newest = newest_readings(since=at - timedelta(hours=2), until=at) if at is not None else newest_readings()
+    rows = conn.execute(select(newest.c.sensor_id, newest.c.value, newest.c.measured_at)
+                        .where(newest.c.sensor_id.in_(sensor_ids))).all()
     return {sid: (value, measured) for sid, value, measured in rows}
 
 

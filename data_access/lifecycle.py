@@ -255,6 +255,11 @@ def handled_on_time(case: Case) -> bool | None:
     return case.handled_at <= case.deadline_at
 
 
+def open_handle_row():
+    """SQL join condition from Case to its open 处置 (handle) CaseStage row, for handling_lamp."""
+    return and_(CaseStage.case_id == Case.id, CaseStage.stage == "handle", CaseStage.ended_at.is_(None))
+
+
 def overdue_clause(now: datetime):
     """SQL condition for a case whose handling is overdue right now (a red lamp on 处置).
 

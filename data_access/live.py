@@ -47,7 +47,7 @@ def lamp_cases(url: str, now: datetime | None = None, per_department: int = LAMP
     now = now or utcnow()
     q = (select(Case.case_no, Case.deadline_at, Case.suspended_at, CaseStage.time_limit_minutes,
                 Department.name.label("department"), Category.name.label("category"), Case.address)
-         .join(CaseStage, (CaseStage.case_id == Case.id) & (CaseStage.stage == "handle") & CaseStage.ended_at.is_(None))
+         .join(CaseStage, lifecycle.open_handle_row())
          .join(Category, Category.id == Case.category_id)
          .join(Department, Department.id == Case.department_id)
          .where(Case.status.in_(lifecycle.HANDLING_STATUSES), Case.deadline_at.isnot(None)))

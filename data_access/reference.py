@@ -31,14 +31,21 @@ def sensors(conn):
     return conn.execute(select(Sensor.id, Sensor.kind).order_by(Sensor.id)).all()
 
 
+def newest_readings(since=None, until=None):
+    """A subquery of (sensor_id, value, measured_at): each sensor's newest reading in [since, until]."""
+    window = [c for c in (SensorReading.measured_at >= since if since is not None else None,
+                          SensorReading.measured_at <= until if until is not None else None) if c is not None]
+    newest = (select(SensorReading.sensor_id.label("sid"), func.max(SensorReading.measured_at).label("at"))
+              .where(*window).group_by(SensorReading.sensor_id).subquery())
+    return (select(SensorReading.sensor_id, SensorReading.value, SensorReading.measured_at)
+            .join(newest, (SensorReading.sensor_id == newest.c.sid) & (SensorReading.measured_at == newest.c.at))
+            .subquery())
+
+
 def latest_readings(conn) -> dict[int, float]:
     """Each sensor's newest value."""
-    newest = (select(SensorReading.sensor_id.label("sid"), func.max(SensorReading.measured_at).label("at"))
-              .group_by(SensorReading.sensor_id).subquery())
-    return dict(conn.execute(
-        select(SensorReading.sensor_id, SensorReading.value)
-        .join(newest, (SensorReading.sensor_id == newest.c.sid) & (SensorReading.measured_at == newest.c.at))
-    ).all())
+    newest = newest_readings()
+    return dict(conn.execute(select(newest.c.sensor_id, newest.c.value)).all())
 
 
 def add_readings(conn, rows: list[dict]) -> None:
