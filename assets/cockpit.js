@@ -16,7 +16,19 @@
     return formatters[key];
   }
 
+  var offset = null;  // server clock minus this browser's clock, in ms
+
   var cockpit = {
+    /* Now by the server's clock (rendered into the header clock), not the wall PC's. */
+    now: function () {
+      if (offset === null) {
+        var el = document.querySelector(".clock[data-server-now]");
+        if (!el) { return Date.now(); }
+        offset = +el.getAttribute("data-server-now") - Date.now();
+      }
+      return Date.now() + offset;
+    },
+
     /* {date: "2026-05-01 周五", time: "08:00:00"} for `date` in time zone `tz`. */
     clockText: function (date, tz, lang) {
       var p = {};
@@ -29,7 +41,7 @@
 
     /* Write the time into every clock element (rendered by layouts/shell.py with data-tz). */
     tick: function () {
-      var now = new Date();
+      var now = new Date(cockpit.now());
       document.querySelectorAll(".clock[data-tz]").forEach(function (el) {
         if (!el.firstChild) {
           el.appendChild(document.createElement("span")).className = "clock-date";

@@ -19,7 +19,7 @@
     },
 
     tick: function () {
-      var now = Date.now();
+      var now = window.cockpit ? window.cockpit.now() : Date.now();
       document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
         var text = live.countdownText(+el.getAttribute("data-deadline"), now);
         if (el.getAttribute("data-paused") === "1") { text = "挂账 " + text; }

@@ -12,7 +12,6 @@ import os
 import statistics
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 from unittest import mock
 
@@ -20,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard import panels, urlstate  # noqa: E402
 from dashboard.settings import load_settings  # noqa: E402
-from data_access import boards  # noqa: E402
+from data_access import boards, clock  # noqa: E402
 from data_access.db import count_rows, get_engine  # noqa: E402
 from data_access.models import Case, DailyRollup  # noqa: E402
 from layouts.boards import BOARDS  # noqa: E402
@@ -29,7 +28,7 @@ RANGES = ("30d", "year")
 
 
 def board_seconds(url: str, board, search: str, repeat: int, language: str = "zh") -> float:
-    today = datetime.now(load_settings().tz).date()
+    today = clock.today()
     query, _ = urlstate.parse(search, today)
     scope = boards.Scope(query.day_from, query.day_to)
     view = panels.View(scope=scope, search=search, language=language, rem=16.0, names=boards.names(url), today=today)

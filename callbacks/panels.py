@@ -3,7 +3,6 @@ filter changes into a new URL (the URL is the state; the page rebuilds from it).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
 from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback, ctx, html, no_update
@@ -11,7 +10,8 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import panels, urlstate
 from dashboard.app import current_settings
-from data_access import boards
+from dashboard.i18n import to_local
+from data_access import boards, clock
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 def render_panel(panel_id: str, search: str, rem: float | None):
     """Build one panel for a query string; raises when its data or builder fails."""
     settings = current_settings()
-    today = datetime.now(settings.tz).date()
+    today = clock.today()
     query, _problems = urlstate.parse(search, today)
     scope = boards.Scope(query.day_from, query.day_to, query.region, query.major, query.source)
     panel = panels.get(panel_id)
@@ -36,7 +36,7 @@ def refresh_panel(panel_id: str, search: str, rem: float | None, last_good: str 
     never drew says the data is unavailable. No error reaches the browser as a stack trace.
     """
     settings = current_settings()
-    now = datetime.now(settings.tz)
+    now = to_local(clock.utcnow(), settings.tz)
     zh = settings.language == "zh"
     try:
         body = render_panel(panel_id, search, rem)

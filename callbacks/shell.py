@@ -1,13 +1,13 @@
 """Shell callbacks: the active navigation link, data freshness and the status page refresh."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from dash import ALL, ClientsideFunction, Input, Output, State, html
 
 from dashboard.app import current_settings
 from dashboard.i18n import ago, local_time, t
-from data_access import status
+from data_access import clock, status
 from layouts import shell
 from layouts import status as status_page
 
@@ -40,7 +40,7 @@ def register(app):
                   Input(shell.FRESHNESS_TIMER, "n_intervals"))
     def update_freshness(_n):
         settings = current_settings()
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = clock.utcnow()
         return freshness(settings.database_url, settings.language, settings.tz, now)
 
     @app.callback(Output(status_page.BODY, "children"), Input(status_page.REFRESH_TIMER, "n_intervals"),

@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from callbacks import video as video_callbacks
     from dashboard import geo_api
     from dashboard.api import api as ingest_api
-    from data_access import indicators
+    from data_access import clock, indicators
     from layouts import shell
 
     settings = settings or load_settings()
@@ -97,6 +97,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server = app.server
     server.config[SETTINGS_KEY] = settings
     indicators.use_weights(settings.score_weights)
+    if settings.pinned_clock and settings.pinned_clock != clock.pinned():
+        clock.pin(settings.pinned_clock)
     server.secret_key = settings.secret_key
     init_cache(server, settings)
     _register_pages()

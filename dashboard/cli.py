@@ -14,7 +14,7 @@ import sys
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from dashboard.settings import Settings, SettingsError, load_settings
-from data_access import db
+from data_access import clock, db
 from data_access.status import DB_ERRORS, describe_error, safe_url
 
 PROG = "cockpit"
@@ -207,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
     except SettingsError as exc:
         return fail(str(exc))
+    if settings.pinned_clock:
+        clock.pin(settings.pinned_clock)
     try:
         args.func(args, settings)
     except CliError as exc:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,6 +34,7 @@ class Settings:
     timezone: str
     language: str
     score_weights: dict
+    pinned_clock: datetime | None = None  # naive UTC; see data_access/clock.py
 
     @property
     def tz(self) -> ZoneInfo:
@@ -104,6 +106,19 @@ def _score_weights(value: str) -> dict:
         raise SettingsError("SCORE_WEIGHTS", str(exc)) from None
 
 
+def _pinned_clock(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None or not 2000 <= at.year <= 2100:
+        raise SettingsError("PINNED_CLOCK", f"must be an ISO 8601 time with an offset, such as "
+                                            f"2026-06-15T10:00:00+08:00, got {value!r}")
+    return at.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build Settings from the environment; raises SettingsError on a bad value."""
     env = os.environ if env is None else env
@@ -119,4 +134,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         timezone=_timezone(env.get("TIMEZONE") or "Asia/Shanghai"),
         language=_choice("LANGUAGE", env.get("LANGUAGE") or "zh", LANGUAGES),
         score_weights=_score_weights(env.get("SCORE_WEIGHTS") or ""),
+        pinned_clock=_pinned_clock(env.get("PINNED_CLOCK")),
     )

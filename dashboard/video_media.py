@@ -14,15 +14,15 @@ import io
 import math
 import random
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 from flask import Response, abort, request, send_from_directory, stream_with_context
 from PIL import Image, ImageDraw, ImageFont
 
-from data_access import video
-from data_access.cases import LOCAL_OFFSET
+from data_access import clock, video
+from data_access.clock import LOCAL_OFFSET
 
 FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 W, H = 640, 360
@@ -40,7 +40,7 @@ def _font(size: int):
 
 
 def _local_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None) + LOCAL_OFFSET
+    return clock.local_now()
 
 
 def _scene(seed: str) -> Image.Image:

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from . import lifecycle
-from .cases import utcnow
+from .clock import utcnow
 from .db import get_engine
 from .models import AlarmAck, Case, CaseStage, Category, Region, Sensor
 from .reference import newest_readings
-from .sqlfuncs import LOCAL_HOURS
+from .clock import LOCAL_OFFSET
 
 GAS_ALARM_LEL = 20.0  # %LEL: the usual first alarm level of combustible-gas detectors
 WATER_ALARM_CM = 25.0  # cm of standing water: severe waterlogging
@@ -34,7 +34,7 @@ class AckError(ValueError):
 
 
 def _local_day(at: datetime) -> str:
-    return f"{at + timedelta(hours=LOCAL_HOURS):%Y%m%d}"
+    return f"{at + LOCAL_OFFSET:%Y%m%d}"
 
 
 def current_alarms(url: str, now: datetime | None = None, limit: int = LIMIT) -> list[dict]:

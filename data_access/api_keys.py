@@ -8,19 +8,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .clock import utcnow
 from .models import ApiKey
 
 ITERATIONS = 60_000
 SCHEME = "ck"
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _hash(secret: str, salt: str) -> str:
@@ -32,7 +28,7 @@ def create_key(session: Session, name: str = "default") -> str:
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(24)
     salt = secrets.token_hex(16)
-    session.add(ApiKey(name=name, prefix=prefix, salt=salt, key_hash=_hash(secret, salt), created_at=_utcnow()))
+    session.add(ApiKey(name=name, prefix=prefix, salt=salt, key_hash=_hash(secret, salt), created_at=utcnow()))
     session.flush()
     return f"{SCHEME}_{prefix}_{secret}"
 

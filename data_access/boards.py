@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import case, func, literal, select
 
 from . import lifecycle
-from .cases import utcnow
+from .clock import utcnow
 from .cache import memoize
 from .db import get_engine
 from .filters import MEASURES, STORED_MEASURES, CaseQuery, Scope, case_conditions

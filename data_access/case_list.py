@@ -11,7 +11,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Iterator
 
 from sqlalchemy import and_, false, func, or_, select
@@ -21,10 +21,9 @@ from . import db, lifecycle
 from .cache import memoize
 from .filters import CaseQuery, case_conditions
 from .models import Camera, Case, Category, Community, Department, Grid, Region
-from .sqlfuncs import LOCAL_HOURS
+from .clock import LOCAL_OFFSET
 from .vocabulary import CASE_TYPES, SOURCES, URGENCIES
 
-LOCAL_OFFSET = timedelta(hours=LOCAL_HOURS)
 CASE_NO = re.compile(r"[A-Za-z0-9_-]{1,20}")  # anything else is not a case number
 MAX_BLOCK = 500  # most rows one page request may return
 CSV_CHUNK = 2000

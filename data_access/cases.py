@@ -20,10 +20,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from . import lifecycle, rollups
 from .models import Camera, Case, CaseNoCounter, Category, Department, Grid
-from .sqlfuncs import LOCAL_HOURS
+from .clock import LOCAL_OFFSET, utcnow
 from .vocabulary import SOURCES, URGENCIES
 
-LOCAL_OFFSET = timedelta(hours=LOCAL_HOURS)  # case numbers count days in China Standard Time
 FUTURE_SKEW = timedelta(minutes=10)  # clocks of senders may run this much ahead of ours
 
 
@@ -54,10 +53,6 @@ class NewCase:
 
 class CaseNotFound(LookupError):
     """No case has the given case number."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 YEARS = (2000, 2100)  # timestamps outside these years are input errors

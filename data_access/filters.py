@@ -14,7 +14,8 @@ from sqlalchemy import and_, select
 
 from . import lifecycle
 from .models import Case, Category
-from .sqlfuncs import LOCAL_HOURS, local_hour, local_weekday
+from .clock import LOCAL_OFFSET
+from .sqlfuncs import local_hour, local_weekday
 
 # A measure is a set of cases: its condition is the one definition that rollups sum and
 # drill-downs list.
@@ -73,9 +74,8 @@ class CaseQuery(Scope):
 
 def report_bounds(day_from: date, day_to: date) -> tuple[datetime, datetime]:
     """UTC bounds [start, end) of the local report dates, for the reported_at index."""
-    offset = timedelta(hours=LOCAL_HOURS)
-    start = datetime.combine(day_from, datetime.min.time()) - offset
-    end = datetime.combine(day_to + timedelta(days=1), datetime.min.time()) - offset
+    start = datetime.combine(day_from, datetime.min.time()) - LOCAL_OFFSET
+    end = datetime.combine(day_to + timedelta(days=1), datetime.min.time()) - LOCAL_OFFSET
     return start, end
 
 

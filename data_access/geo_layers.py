@@ -16,7 +16,7 @@ from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from .cache import memoize
-from .cases import LOCAL_OFFSET
+from .clock import LOCAL_OFFSET
 from .db import get_engine
 from .geo import transform_geometry, wgs84_to_gcj02
 from .models import (

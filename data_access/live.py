@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from . import lifecycle
-from .cases import utcnow
+from .clock import utcnow
 from .db import get_engine
 from .models import Case, CaseStage, Category, Department, Region
 

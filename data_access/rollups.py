@@ -14,7 +14,8 @@ from sqlalchemy import case, delete, func, insert, literal, select
 
 from .filters import MEASURES, STORED_MEASURES, report_bounds
 from .models import Case, Category, DailyRollup, HourlyRollup
-from .sqlfuncs import LOCAL_HOURS, local_date, local_hour, minutes_between
+from .clock import LOCAL_OFFSET
+from .sqlfuncs import local_date, local_hour, minutes_between
 
 NO_DEPARTMENT = 0  # department_id of cases not yet dispatched
 DURATIONS = {
@@ -56,7 +57,7 @@ def rebuild(conn) -> None:
 
 
 def local_day(at: datetime) -> date:
-    return (at + timedelta(hours=LOCAL_HOURS)).date()
+    return (at + LOCAL_OFFSET).date()
 
 
 def daily_key(case_row) -> tuple:
@@ -87,7 +88,7 @@ def refresh(conn, keys: set[tuple], hourly_of: list | None = None) -> None:
         start = case_row.reported_at.replace(minute=0, second=0, microsecond=0)
         of_hour = [Case.reported_at >= start, Case.reported_at < start + timedelta(hours=1),
                    Case.region_code == case_row.region_code, Case.source == case_row.source]
-        day, hour = local_day(start), (start + timedelta(hours=LOCAL_HOURS)).hour
+        day, hour = local_day(start), (start + LOCAL_OFFSET).hour
         conn.execute(delete(HourlyRollup).where(
             HourlyRollup.day == day, HourlyRollup.hour == hour, HourlyRollup.region_code == case_row.region_code,
             HourlyRollup.source == case_row.source))

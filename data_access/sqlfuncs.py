@@ -9,7 +9,7 @@ from sqlalchemy import Date, Float, Integer
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-LOCAL_HOURS = 8
+from .clock import LOCAL_HOURS
 
 
 class local_date(FunctionElement):

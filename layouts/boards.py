@@ -6,7 +6,6 @@ Each board names its grid areas twice: `areas` for 16:9 screens and `wide_areas`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlencode
 
 from dash import dcc, html
@@ -14,6 +13,7 @@ from dash import dcc, html
 from dashboard import panels, urlstate
 from dashboard.app import current_settings
 from data_access import boards as board_data
+from data_access import clock
 from data_access.vocabulary import MAJOR_NAMES, SOURCES
 
 from . import panels_city, panels_overview  # noqa: F401  (they register their panels)
@@ -128,7 +128,7 @@ def layout(board_id: str, **query_params):
     settings = current_settings()
     board = BOARDS[board_id]
     search = "?" + urlencode(query_params)
-    today = datetime.now(settings.tz).date()
+    today = clock.today()
     query, problems = urlstate.parse(search, today)
     range_name = urlstate.range_name_of(search)
     scope_search = urlstate.search_of(query, range_name)

@@ -5,7 +5,7 @@ The URL query is the board's (dashboard/urlstate.py). The grid pages from the se
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import urlencode
 
 import dash_ag_grid as dag
@@ -13,8 +13,8 @@ from dash import dcc, html
 
 from dashboard import urlstate
 from dashboard.app import current_settings
-from dashboard.i18n import number, to_local
-from data_access import case_list, status
+from dashboard.i18n import number
+from data_access import case_list, clock, status
 from data_access.filters import CaseQuery
 from data_access.lifecycle import STATUS_LABELS
 from data_access.vocabulary import CASE_TYPES, SOURCES
@@ -39,11 +39,11 @@ WEEKDAYS = "一二三四五六日"
 
 def now_utc() -> datetime:
     """This minute in naive UTC: one page load counts and lists against the same moment."""
-    return datetime.now(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
+    return clock.utcnow().replace(second=0, microsecond=0)
 
 
 def parse(search: str, now: datetime, tz) -> tuple[CaseQuery, list[str]]:
-    return urlstate.parse(search, to_local(now, tz).date())
+    return urlstate.parse(search, (now + clock.LOCAL_OFFSET).date())
 
 
 def search_of(params: dict) -> str:

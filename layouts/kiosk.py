@@ -8,13 +8,13 @@ document (a tab that rotates for days does not accumulate state).
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from urllib.parse import urlencode
 
 from dash import dcc, html
 
 from dashboard import panels, playlists, urlstate
 from dashboard.app import current_settings
+from data_access import clock
 
 from . import boards
 
@@ -61,7 +61,7 @@ def panel_layout(panel_id: str | None = None, **query_params):
                         f"{panel_id!r}; known: {', '.join(sorted(panels.PANELS))}")
     panel = panels.get(panel_id)
     search = "?" + urlencode(query_params)
-    today = datetime.now(settings.tz).date()
+    today = clock.today()
     query, problems = urlstate.parse(search, today)
     range_name = urlstate.range_name_of(search)
     return html.Div([

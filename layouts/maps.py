@@ -7,7 +7,6 @@ Styles and point markers are the hand-written functions of assets/maps.js.
 """
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import urlencode
 
 import dash_leaflet as dl
@@ -17,10 +16,11 @@ from dash import dcc, html
 from dashboard import urlstate
 from dashboard.app import current_settings
 from dashboard.panels import View
+from data_access import clock
 from data_access import geo_layers as geo
 from data_access import status
 from data_access.case_list import local_text
-from data_access.cases import LOCAL_OFFSET
+from data_access.clock import LOCAL_OFFSET
 from data_access.geo import wgs84_to_gcj02
 from layouts import charts
 
@@ -46,7 +46,7 @@ def display(lon: float, lat: float, settings) -> tuple[float, float]:
 def region_of(query: dict) -> tuple[str | None, list[str]]:
     """The region filter of the URL, read by the same parser as the boards."""
     parsed, problems = urlstate.parse("?" + urlencode({k: v for k, v in query.items() if k == "region"}),
-                                      date.today())
+                                      clock.today())
     return parsed.region, problems
 
 
@@ -211,7 +211,7 @@ def gas_layout(region=None, focus=None, **query):
     region, problems = region_of({"region": region} if region else {})
     try:
         bbox = view_bbox(settings, region)
-        summary = geo.gas_summary(settings.database_url, region, date.today().year)
+        summary = geo.gas_summary(settings.database_url, region, clock.today().year)
         position = geo.feature_position(settings.database_url, "pipe", focus) if focus else None
         detail = geo.pipe_detail(settings.database_url, focus) if focus else None
     except status.DB_ERRORS as exc:
@@ -285,7 +285,7 @@ def flood_summary_view(summary: geo.FloodSummary, when: str) -> html.Div:
 def depth_figure(series: list, rem: float, marker=None) -> go.Figure:
     """Water depth over local time with the 3 / 10 / 25 cm class lines (marker: the replayed hour,
     naive UTC); sizes in the browser's rem."""
-    fig = charts.figure(View(scope=None, search="", language="zh", rem=rem, names={}, today=date.today()),
+    fig = charts.figure(View(scope=None, search="", language="zh", rem=rem, names={}, today=clock.today()),
                         margin=(0.4, 0.6, 0.4, 1.2))
     fig.add_scatter(x=[t + LOCAL_OFFSET for t, _ in series], y=[v for _, v in series], mode="lines", name="水深",
                     line={"color": charts.SERIES[0], "width": 0.15 * rem}, fill="tozeroy",

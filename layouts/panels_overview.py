@@ -7,7 +7,7 @@ from dash import dcc, html
 from dashboard.i18n import number
 from dashboard.panels import Panel, View, register
 from data_access import boards
-from data_access.cases import LOCAL_OFFSET
+from data_access.clock import LOCAL_OFFSET
 from data_access.lifecycle import STATUS_LABELS
 from data_access.vocabulary import SOURCES, label
 

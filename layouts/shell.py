@@ -1,13 +1,15 @@
 """The frame around every page: title, navigation, clock, data freshness."""
 from __future__ import annotations
 
+from datetime import timezone
+
 import dash
 from dash import dcc, html
 
 from dashboard.app import current_settings
 from dashboard.i18n import t
 from dashboard.pages import PAGES
-from data_access import status
+from data_access import clock, status
 
 # Component ids shared with callbacks/shell.py and assets/cockpit.js.
 CLOCK = "cockpit-clock"
@@ -15,6 +17,11 @@ FRESHNESS = "cockpit-freshness"
 FRESHNESS_TIMER = "cockpit-freshness-timer"
 NAV = "cockpit-nav"
 FRESHNESS_MS = 30_000
+
+
+def server_now_ms() -> int:
+    """The server's clock in epoch milliseconds: the browser runs its clocks on this, not its own."""
+    return round(clock.utcnow().replace(tzinfo=timezone.utc).timestamp() * 1000)
 
 
 def nav_id(path: str) -> dict:
@@ -45,7 +52,8 @@ def header(settings) -> html.Header:
         html.Nav(links, className="cockpit-nav"),
         html.Div(className="header-side", children=[
             # assets/cockpit.js writes the time into this element every second.
-            html.Div(id=CLOCK, className="clock", **{"data-tz": settings.timezone, "data-lang": lang}),
+            html.Div(id=CLOCK, className="clock", **{"data-tz": settings.timezone, "data-lang": lang,
+                                                    "data-server-now": str(server_now_ms())}),
             html.Div(id=FRESHNESS, className="freshness"),
         ]),
     ])

@@ -12,15 +12,15 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import numpy as np
 import shapely
 from sqlalchemy.engine import Engine
 from tqdm import tqdm
 
-from data_access import bulk, lifecycle, reference, rollups
-from data_access.cases import LOCAL_OFFSET
+from data_access import bulk, clock, lifecycle, reference, rollups
+from data_access.clock import LOCAL_OFFSET
 from data_access.models import (
     Camera, Case, CaseStage, Category, Community, Department, Jurisdiction, Meta, Region, Sensor, SensorReading,
 )
@@ -137,7 +137,7 @@ def seed_demo(engine: Engine, cases: int = DEFAULT_CASES, seed: int = 42, progre
     if cases < 0:
         raise SeedError(f"--cases must be 0 or more, got {cases}")
     started = time.perf_counter()
-    now = (now or datetime.now(timezone.utc).replace(tzinfo=None)).replace(second=0, microsecond=0)
+    now = (now or clock.utcnow()).replace(second=0, microsecond=0)
     rng = np.random.default_rng(seed)
     with engine.connect() as conn:
         existing = reference.case_count(conn)

@@ -14,7 +14,7 @@ import numpy as np
 from shapely.geometry import Point
 
 from data_access import geo_layers
-from data_access.cases import LOCAL_OFFSET
+from data_access.clock import LOCAL_OFFSET
 from data_access.models import Meta
 
 M_PER_DEG_LAT = 111_320.0

@@ -19,7 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from data_access import reference, video
-from data_access.cases import LOCAL_OFFSET, NewCase, open_cases, submit_case, transition, utcnow
+from data_access.cases import NewCase, open_cases, submit_case, transition
+from data_access.clock import LOCAL_OFFSET, utcnow
 
 from .city import build_city
 from .demo import OPINIONS, actor_for, draw_reports, load_refs

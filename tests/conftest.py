@@ -10,12 +10,20 @@ import os
 import shutil
 import socket
 import uuid
+from datetime import datetime
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from data_access import db
+from data_access import clock, db
+
+# Every test runs on one pinned clock (data_access/clock.py), so the seeded calendar, "today"
+# and the hour of the Dongguan day are the same whenever the suite runs. Subprocesses (the CLI,
+# gunicorn) read the same instant from the PINNED_CLOCK setting.
+TEST_NOW = "2026-07-15T10:30:00+08:00"  # a Wednesday morning in the rainy season
+os.environ["PINNED_CLOCK"] = TEST_NOW
+clock.pin(datetime.fromisoformat(TEST_NOW))
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

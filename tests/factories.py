@@ -12,13 +12,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
-from data_access import lifecycle
+from data_access import clock, lifecycle
 from data_access.models import Case, Category, Community, Department, Grid, Jurisdiction, Region
 
 T0 = datetime(2026, 5, 1, 8, 0, 0)  # a naive UTC instant most tests start from
 STEP = timedelta(minutes=10)
+
+
+
+def pinned_clock_env() -> dict:
+    """PINNED_CLOCK for a subprocess, so its clock runs on from where this process's clock is now."""
+    return {"PINNED_CLOCK": clock.utcnow().replace(tzinfo=timezone.utc).isoformat()}
+
 
 # One way to reach each status from a new case (status None).
 PATH_TO = {

@@ -13,12 +13,13 @@ import pytest
 
 from dashboard import cli
 from data_access import db
+from factories import pinned_clock_env
 
 
 def run_cli(*args, timeout=60, **env):
     """Run `python -m dashboard.cli` with `env` added to the environment."""
     return subprocess.run([sys.executable, "-m", "dashboard.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **env})
+                          timeout=timeout, env={**os.environ, **pinned_clock_env(), **env})
 
 
 @pytest.mark.parametrize("env, setting", [
@@ -165,7 +166,7 @@ def free_port() -> int:
 
 def test_serve_with_gunicorn(mini_city_sqlite, tmp_path):
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": mini_city_sqlite.url, "DATA_DIR": str(tmp_path)}
+    env = {**os.environ, **pinned_clock_env(), "DATABASE_URL": mini_city_sqlite.url, "DATA_DIR": str(tmp_path)}
     env.pop("REDIS_URL", None)
     server = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port), "--workers", "1"],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
