@@ -404,3 +404,7 @@ class CameraEvent(Base):
     detected_at: Mapped[datetime] = mapped_column(DateTime)
     confidence: Mapped[float] = mapped_column(Float)
     snapshot: Mapped[str | None] = mapped_column(String(200), nullable=True)  # URL path of the frame
+
+
+from . import models_landscaping  # noqa: E402,F401  (园林绿化 tables, issue 9)
+from . import models_gas  # noqa: E402,F401  (燃气安全 tables, issue 9)
