@@ -2,7 +2,9 @@
    - ?kiosk=1 on any page (or a /kiosk/ page) sets html.kiosk: CSS hides navigation and filters.
    - ?reload=<hours> (or the playlist's reload_hours) reloads the page now and then.
    - /kiosk/<name>: two iframes take turns; → / PageDown next, ← / PageUp previous; any click,
-     key or wheel pauses the rotation, which resumes after the playlist's idle_seconds. */
+     key or wheel pauses the rotation, which resumes after the playlist's idle_seconds.
+     An item's seconds count from when it is on screen, not from when it started loading, so a
+     slow screen never skips items; one that fails to load within LOAD_LIMIT is passed over. */
 (function () {
   "use strict";
   var params = new URLSearchParams(window.location.search);
@@ -15,6 +17,7 @@
   }
 
   var player = null;
+  var LOAD_LIMIT = 60 * 1000;
 
   function now() { return Date.now(); }
 
@@ -49,6 +52,7 @@
     var n = this.config.items.length;
     this.index = ((i % n) + n) % n;
     this.itemStart = now();
+    this.loading = true;
     this.switches += 1;
     var reload = this.config.reload_hours;
     if (reload && now() - this.started > reload * 3600 * 1000) { window.location.reload(); return; }
@@ -72,6 +76,8 @@
       if (String(self.index) !== frame.getAttribute("data-index")) { return; }  // superseded
       var old = self.frames[self.front];
       self.front = i;
+      self.loading = false;
+      self.itemStart = now();
       frame.classList.add("front");
       old.classList.remove("front");
       old.removeAttribute("data-index");
@@ -97,7 +103,8 @@
       this.itemStart = t;
       this.render();
     }
-    if (t - this.itemStart >= this.config.items[this.index].seconds * 1000) { this.show(this.index + 1); }
+    var shown = this.loading ? LOAD_LIMIT : this.config.items[this.index].seconds * 1000;
+    if (t - this.itemStart >= shown) { this.show(this.index + 1); }
   };
 
   Player.prototype.render = function () {
@@ -109,7 +116,7 @@
   };
 
   Player.prototype.state = function () {
-    return {index: this.index, paused: this.paused, switches: this.switches,
+    return {index: this.index, paused: this.paused, switches: this.switches, loading: this.loading,
             url: this.frames[this.front].getAttribute("src"), front: this.front};
   };
 

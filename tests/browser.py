@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,9 @@ HOST = "127.0.0.1"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 SCREENS = {"1080p": (1920, 1080), "4k": (3840, 2160)}
+# Every wait (navigation, selector, function) holds this long: tests wait for a state, and a
+# loaded CI machine may take many times longer than a quiet one to reach it.
+WAIT_MS = int(float(os.environ.get("BROWSER_WAIT_SECONDS", "120")) * 1000)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -98,6 +102,8 @@ def open_page(browser, base_url: str, size: tuple[int, int] = SCREENS["1080p"], 
     width, height = size
     context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1,
                                   **context_options)
+    context.set_default_timeout(WAIT_MS)
+    context.set_default_navigation_timeout(WAIT_MS)
     try:
         yield WatchedPage(context.new_page(), base_url)
     finally:

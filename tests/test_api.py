@@ -5,19 +5,19 @@ import json
 import threading
 import urllib.error
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
-from data_access import api_keys, db, rollups
+from data_access import api_keys, clock, db, rollups
 from data_access.models import ApiKey, Case, CaseStage
 
 INSIDE = {"lon": 113.755, "lat": 23.025}  # factories.SQUARE
 
 
 def now_local_iso(minutes: int = 0) -> str:
-    return (datetime.now(timezone.utc) + timedelta(minutes=minutes)).isoformat()
+    return (clock.utcnow() + timedelta(minutes=minutes)).replace(tzinfo=timezone.utc).isoformat()
 
 
 def body(**kw) -> dict:

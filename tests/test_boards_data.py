@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from data_access import boards
+from data_access import boards, clock
 from data_access.filters import CaseQuery, Scope, case_conditions
 from data_access.indicators import indicators
 from data_access.models import Case
@@ -32,7 +32,7 @@ def scopes(engine):
 def count(engine, query: CaseQuery) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(Case)
-                            .where(*case_conditions(query, boards.utcnow()))).scalar_one()
+                            .where(*case_conditions(query, clock.utcnow()))).scalar_one()
 
 
 @pytest.mark.parametrize("by, drill", [((), {}), (("region_code",), "region"), (("source",), "source"),
@@ -65,8 +65,8 @@ def test_indicators_on_board_equal_indicators_from_raw(seeded):
     with seeded.connect() as conn:
         raw = pd.DataFrame(conn.execute(select(Case.region_code, Case.status, Case.handled_at, Case.deadline_at,
                                                Case.rework_count)
-                                        .where(*case_conditions(CaseQuery.of(scope), boards.utcnow()))).all())
-    now = boards.utcnow()
+                                        .where(*case_conditions(CaseQuery.of(scope), clock.utcnow()))).all())
+    now = clock.utcnow()
     on_time = raw.handled_at.notna() & (raw.handled_at <= raw.deadline_at)
     overdue = ((raw.status == "dispatched") & (raw.deadline_at < now))
     unclosed = overdue | (raw.status.isin(["handled", "fed_back", "verified"]) & (raw.deadline_at < now))

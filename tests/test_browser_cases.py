@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from browser import SCREENS, open_page
 from sqlalchemy import func, select
 
+from data_access import clock
 from data_access.filters import CaseQuery, case_conditions
 from data_access.models import Case
 
@@ -28,7 +29,7 @@ def base_url(seeded_app_url):
 
 def closed_last_30_days(engine) -> tuple[int, str]:
     """The count of the list and its smallest case number."""
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = clock.utcnow()
     today = (now + timedelta(hours=8)).date()
     query = CaseQuery(today - timedelta(days=29), today, measure="closed")
     with engine.connect() as conn:

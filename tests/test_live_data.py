@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from data_access import alarms, db, lifecycle, live
+from data_access import alarms, clock, db, lifecycle, live
 from data_access.models import AlarmAck, Case, Sensor, SensorReading
 
 from factories import drive, new_case
@@ -47,7 +47,7 @@ def test_new_cases_after_cursor(city):
     assert len(rows) == 3 and rows[0]["id"] > rows[1]["id"] > rows[2]["id"]
     cursor = live.last_case_id(city.url)
     assert live.new_cases(city.url, cursor) == []
-    now = live.utcnow()
+    now = clock.utcnow()
     add_handling(city.engine, _city(city), "NEW-1", 10, now)
     add_handling(city.engine, _city(city), "NEW-2", 5, now)
     assert [r["case_no"] for r in live.new_cases(city.url, cursor)] == ["NEW-2", "NEW-1"]
@@ -55,7 +55,7 @@ def test_new_cases_after_cursor(city):
 
 
 def test_lamps_come_from_lifecycle(city):
-    now = live.utcnow().replace(microsecond=0)
+    now = clock.utcnow().replace(microsecond=0)
     c = _city(city)
     add_handling(city.engine, c, "GREEN", 30, now)
     add_handling(city.engine, c, "YELLOW-40", 200, now)
@@ -76,7 +76,7 @@ def test_lamps_come_from_lifecycle(city):
 
 
 def test_alarm_kinds_and_acks(city):
-    now = live.utcnow().replace(microsecond=0, second=0)
+    now = clock.utcnow().replace(microsecond=0, second=0)
     c = _city(city)
     add_handling(city.engine, c, "SOON", 220, now)
     add_handling(city.engine, c, "LATER", 200, now)

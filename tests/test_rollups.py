@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from data_access import rollups
 from data_access.models import Case, Category, DailyRollup, HourlyRollup
 from seeds.demo import seed_demo
-from seeds.simulator import Simulator, utcnow
+from data_access.clock import utcnow
+from seeds.simulator import Simulator
 
 KEYS = list(rollups.DAILY_KEYS)
 

@@ -15,7 +15,8 @@ from data_access import lifecycle
 from data_access.db import get_engine, upgrade
 from data_access.models import Camera, Case, Grid, Region
 from seeds.demo import SeedError, seed_demo
-from seeds.simulator import Simulator, utcnow
+from data_access.clock import utcnow
+from seeds.simulator import Simulator
 
 # The column each step stamps on the case when it ends.
 STAMP = {"file": "filed_at", "dispatch": "dispatched_at", "handle": "handled_at",
