@@ -8,6 +8,7 @@ Bad settings and unreachable databases end with one line on stderr and exit stat
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import subprocess
 import sys
 
@@ -118,7 +119,17 @@ def serve_gunicorn(host: str, port: int, workers: int) -> None:
     CockpitServer().run()
 
 
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def cmd_serve(args, settings: Settings) -> None:
+    if args.dev and not is_loopback(args.host):
+        # The development server's debugger runs any code a visitor sends it.
+        raise CliError(f"--dev serves an interactive debugger; it listens on loopback only, not {args.host!r}")
     if args.dev:
         from dashboard.app import create_app
 

@@ -253,3 +253,10 @@ def seeded_app_url(seeded_sqlite, tmp_path_factory):
                               "DATA_DIR": str(tmp_path_factory.mktemp("seeded-app"))})
     with serve(create_app(settings).server) as url:
         yield url
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that drives Chromium, so `-m "not browser"` is the fast subset."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)

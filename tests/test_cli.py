@@ -127,6 +127,20 @@ def test_serve_options(monkeypatch, tmp_path, fake_server):
     assert fake_server == [("127.0.0.1", 8050, 2), ("0.0.0.0", 9000, 4)]
 
 
+def test_dev_server_listens_on_loopback_only(monkeypatch, tmp_path, capsys):
+    from dash import Dash
+
+    ran = []
+    monkeypatch.setattr(Dash, "run", lambda self, **kw: ran.append(kw["host"]))
+    use_database(monkeypatch, tmp_path, f"sqlite:///{tmp_path / 'c.sqlite'}")
+    for host in ("0.0.0.0", "192.168.1.20", "::", "cockpit.example"):
+        assert cli.main(["serve", "--dev", "--host", host]) == 2
+        assert "loopback only" in capsys.readouterr().err
+    for host in ("127.0.0.1", "localhost", "::1"):
+        assert cli.main(["serve", "--dev", "--host", host]) == 0
+    assert ran == ["127.0.0.1", "localhost", "::1"]
+
+
 class FakeProcess:
     def __init__(self):
         self.terminated = False
