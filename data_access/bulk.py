@@ -68,11 +68,13 @@ def create_case_indexes(conn):
 
 
 def finish_load(conn):
-    """After explicit ids: move every PostgreSQL id sequence past its rows, refresh statistics."""
+    """After explicit ids: move every PostgreSQL id sequence past its rows; then refresh the
+    planner's statistics and commit them (without them PostgreSQL scans whole tables)."""
     if conn.dialect.name == "postgresql":
         for table in Base.metadata.sorted_tables:
             if [c.name for c in table.primary_key.columns] == ["id"]:
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                      f"COALESCE(MAX(id), 0) + 1, false) FROM {table.name}")
         conn.commit()
-        conn.exec_driver_sql("ANALYZE")
+    conn.exec_driver_sql("ANALYZE")
+    conn.commit()
