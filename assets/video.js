@@ -157,7 +157,24 @@
     players.push(entry);
   }
 
+  /* Looping clips can't know the time, so their tiles show the real one: the server's clock
+     (window.cockpit.now, set from the page's server time) in China Standard Time. */
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function clockText() {
+    var ms = (window.cockpit && window.cockpit.now) ? window.cockpit.now() : Date.now();
+    var d = new Date(ms + 8 * 3600 * 1000);
+    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
+      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
+  }
+  function tickClocks() {
+    var clocks = document.querySelectorAll(".vt-clock");
+    if (!clocks.length) { return; }
+    var text = clockText();
+    Array.prototype.forEach.call(clocks, function (el) { if (el.textContent !== text) { el.textContent = text; } });
+  }
+
   function scan() {
+    tickClocks();
     players = players.filter(function (p) {
       if (document.body.contains(p.tile)) { return true; }
       try { p.destroy(); } catch (e) { /* already gone */ }
@@ -204,6 +221,7 @@
     scan: scan,
     mount: mount,
     players: function () { return players.length; },
+    clockText: clockText,
 
     /* dash-leaflet GeoJSON pointToLayer: cameras as circles sized in rem, coloured by kind. */
     pointToLayer: function (feature, latlng) {
@@ -219,6 +237,6 @@
     }
   };
 
-  setInterval(scan, 500);
+  setInterval(scan, 250);
   if (document.readyState !== "loading") { scan(); } else { document.addEventListener("DOMContentLoaded", scan); }
 })();

@@ -108,6 +108,22 @@ def region_cameras(url: str, region_code: str, limit: int = MAX_WALL) -> list[Ca
     return mine[:limit]
 
 
+def wall_cameras(url: str, region_code: str, limit: int = MAX_WALL) -> tuple[list[CameraInfo], int]:
+    """Cameras for a wall of `limit` windows from a region, and how many are the region's own.
+
+    A region with fewer cameras than windows lends the rest from its neighbours: the cameras
+    of other regions nearest to the region's cameras' centre, in the same order of preference.
+    """
+    mine = region_cameras(url, region_code, limit)
+    if len(mine) >= limit or not mine:
+        return mine, len(mine)
+    lon = sum(c.lon for c in mine) / len(mine)
+    lat = sum(c.lat for c in mine) / len(mine)
+    others = [c for c in all_cameras(url) if c.region_code != region_code]
+    others.sort(key=lambda c: (c.status != "online", round(distance_m(lon, lat, c.lon, c.lat) / 500), c.code))
+    return mine + others[:limit - len(mine)], len(mine)
+
+
 @memoize(timeout=15)
 def recent_events(url: str, camera_ids: tuple[int, ...], per_camera: int = 3) -> dict[int, list[CameraEventInfo]]:
     """The newest `per_camera` AI events of each camera, with the case each became."""

@@ -18,7 +18,8 @@ from data_access import case_list, status, video
 
 LAYOUTS = (1, 4, 9, 16)
 DEFAULT_LAYOUT = 9
-SNAPSHOT_SECONDS = 5
+SNAPSHOT_SECONDS = 3
+CLIP_TYPES = ("mp4", "hls", "flv")  # looping clips: the tile overlays the time (their frames can't know it)
 URL = "video-url"
 REGION = "video-region"
 MAP = "video-map"
@@ -94,6 +95,8 @@ def tile(cam: video.CameraInfo, events: list | None = None, note: str | None = N
     if online:
         data["data-url"] = cam.stream_url
     kind = "AI" if cam.kind == "ai" else video.CAMERA_KINDS.get(cam.kind, cam.kind)
+    protocol = video.STREAM_TYPES.get(cam.stream_type, cam.stream_type)
+    # The protocol is for engineers: on hover and in the maximised view, never on the wall.
     return html.Div(className="vt" + ("" if online else " vt-offline-state"), **data, children=[
         html.Div(className="vt-screen", children=[
             html.Div(className="vt-offline", children=[
@@ -102,12 +105,15 @@ def tile(cam: video.CameraInfo, events: list | None = None, note: str | None = N
                 html.Div(f"最后在线 {last_seen}", className="vt-offline-seen"),
             ]),
             html.Div("连接中…", className="vt-loading"),
+            html.Div(className="vt-osd", children=[html.Div(cam.name), html.Div(className="vt-clock")])
+            if online and cam.stream_type in CLIP_TYPES else None,
         ]),
         html.Div(className="vt-bar", children=[
             html.Span(kind, className=f"vt-kind vt-kind-{cam.kind}"),
-            html.Span(cam.name, className="vt-name", title=f"{cam.name} {cam.code} · {cam.region_name}"),
+            html.Span(cam.name, className="vt-name",
+                      title=f"{cam.name} {cam.code} · {cam.region_name} · {cam.kind_label} · 接入协议 {protocol}"),
             html.Span(note, className="vt-note") if note else None,
-            html.Span(video.STREAM_TYPES.get(cam.stream_type, cam.stream_type), className="vt-type"),
+            html.Span(f"{cam.code} · {protocol}", className="vt-type"),
             html.Button("⤢", className="vt-max", title="最大化 / 还原 (Esc)"),
         ]),
         events_list(events or []),
@@ -125,12 +131,13 @@ def camera_map(settings, region: str | None) -> dl.MapContainer:
     layers += [
         dl.GeoJSON(url=f"{video.MEDIA_PREFIX}/regions.geojson", id="video-map-regions",
                    style={"color": "#00d4ff", "weight": 1, "fillColor": "#0a3a6e",
-                          "fillOpacity": 0.35 if not settings.tile_url else 0.05}, interactive=False),
+                          "fillOpacity": 0.35 if not settings.tile_url else 0.05}, interactive=False,
+                   zoomToBounds=not region),  # the whole city fills the box at any screen size
         dl.GeoJSON(url=f"{video.MEDIA_PREFIX}/cameras.geojson{q}", id=MAP_LAYER,
                    pointToLayer={"variable": "cockpitVideo.pointToLayer"}, zoomToBounds=bool(region)),
     ]
     return dl.MapContainer(id=MAP, children=layers, className="video-map", center=[22.95, 113.85], zoom=9,
-                           zoomSnap=0.25, attributionControl=bool(settings.tile_url), scrollWheelZoom=True,
+                           zoomSnap=0.1, attributionControl=bool(settings.tile_url), scrollWheelZoom=True,
                            trackViewport=False, style={"height": "100%", "width": "100%"})
 
 
@@ -147,7 +154,8 @@ def side(settings, layout: int, codes: list[str], region: str | None, cameras: l
                                       id={"type": "video-cam", "code": cam.code}, children=[
             html.Span(className=f"vw-dot status-{cam.status}"),
             html.Span(cam.name, className="vw-cam-name"),
-            html.Span(video.STREAM_TYPES.get(cam.stream_type, cam.stream_type), className="vw-cam-type")])))
+            html.Span(cam.kind_label, className="vw-cam-type")],
+            title=f"{cam.name} {cam.code} · 接入协议 {video.STREAM_TYPES.get(cam.stream_type, cam.stream_type)}")))
     return html.Aside(className="panel video-side", children=[
         html.H2("视频监控", className="panel-title"),
         html.Div(className="video-side-body", children=[
@@ -169,6 +177,7 @@ def layout(**query):
     asked = parse_codes(query.get("cameras"))
     region = (query.get("region") or "").strip() or None
     warnings = [layout_problem] if layout_problem else []
+    info = None
     try:
         cameras = video.all_cameras(url)
         regions = video.regions(url)
@@ -186,13 +195,19 @@ def layout(**query):
             if len(shown) > size:
                 size = grow(size, len(shown))
         else:
-            shown = video.region_cameras(url, region or (regions[0][0] if regions else ""), size)
+            home = region or (regions[0][0] if regions else "")
+            shown, own = video.wall_cameras(url, home, size)
+            if own < len(shown):
+                info = (f"{region_names.get(home, home)}共 {own} 路摄像机，"
+                        f"另 {len(shown) - own} 路取自邻近镇街（画面上标出所在镇街）")
         events = video.recent_events(url, tuple(c.id for c in shown if c.kind == "ai"))
     except status.DB_ERRORS as exc:
         return html.Div(className="page page-message", children=[
             html.H2("数据库不可用"), html.P(status.describe_error(exc))])
     codes = [c.code for c in shown] if asked else []
-    tiles = [tile(c, events.get(c.id)) for c in shown] + [empty_tile(n + 1) for n in range(len(shown), size)]
+    home_region = shown[0].region_code if shown and not asked else None
+    tiles = [tile(c, events.get(c.id), note=c.region_name if home_region and c.region_code != home_region else None)
+             for c in shown] + [empty_tile(n + 1) for n in range(len(shown), size)]
     return html.Div(className="page video-page", children=[
         dcc.Location(id=URL, refresh="callback-nav"),
         dcc.Store(id=STATE, data={"layout": size, "cameras": codes or [c.code for c in shown], "region": region}),
@@ -200,6 +215,7 @@ def layout(**query):
         html.Div(className="video-main", children=[
             html.Div(warnings and [html.Div("⚠ " + w) for w in warnings], className="video-warnings",
                      hidden=not warnings),
+            html.Div(info, className="video-info", hidden=not info),
             html.Div(tiles, className=f"video-wall wall-{size}", id="video-wall"),
         ]),
     ])

@@ -5,10 +5,13 @@ camera a stream: a few play generated clips as MP4, HLS and HTTP-FLV, a few an M
 the rest a JPEG snapshot; some are offline and one is "online" with a dead URL, as in any
 real city. Every 视频智能发现 case gets the AI event it came from.
 
-Media are generated with ffmpeg test sources into DATA_DIR/media/video/<camera code>/
-(`ensure_media`); nothing large is committed. The app calls `ensure_media` too when a file
-is missing (a fresh DATA_DIR), so the seed and the server agree. Without ffmpeg the clip
-cameras fall back to snapshots and the seed says so.
+Media are street scenes drawn offline (seeds/street_scene.py: road, buildings, moving vehicles
+and people). Clip cameras get a day and a night loop, encoded by ffmpeg into
+DATA_DIR/media/video/<camera code>/{day,night}/ (`ensure_media`); nothing is committed. The
+app serves the loop that fits the local hour, and calls `ensure_media` too when a clip is
+missing (a fresh DATA_DIR), so the seed and the server agree. MJPEG and snapshot frames are
+drawn live by dashboard/video_media.py with the server's clock in the picture. Without ffmpeg
+the clip cameras fall back to snapshots and the seed says so.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -25,11 +29,12 @@ from sqlalchemy import select
 
 from data_access import video
 from data_access.models import Camera, CameraEvent
+from seeds import street_scene
 
-FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-CLIP = {"size": "640x360", "rate": 15, "seconds": 6}
+CLIP = {"rate": 12}  # frames per second; a clip is one loop of street_scene.PERIOD seconds
 CLIP_FILES = {"mp4": "clip.mp4", "hls": "hls/index.m3u8", "flv": "clip.flv"}
-MJPEG_FRAMES = 30
+VARIANTS = {"day": 11.0, "night": 21.5}  # clip variant → the local hour it is drawn at
+MEDIA_VERSION = "street-2"  # older media (test patterns) are made again
 # How many cameras of the first towns play each kind of stream (the rest show snapshots).
 PLAYING = ("mp4", "hls", "flv", "mjpeg", "mp4", "hls", "flv", "mjpeg")
 _lock = threading.Lock()
@@ -97,12 +102,15 @@ def seed_video(writer, rng, now: datetime, media_dir: Path | None = None, log=pr
                 media_dir = load_settings().media_dir
             except Exception as exc:  # noqa: BLE001 - bad settings must not break the seed
                 log(f"video: no media directory ({exc}); the app generates clips on first request")
-        names = dict(conn.execute(select(Camera.id, Camera.name)).all())
+        names = {i: (n, k) for i, n, k in conn.execute(select(Camera.id, Camera.name, Camera.kind)).all()}
         code_of = {cam_id: code for cam_id, code, _r, _s in cameras}
+        started = time.perf_counter()
         for row in rows:
-            if media_dir is not None and row["stream_type"] in (*CLIP_FILES, "mjpeg") \
-                    and "/gateway/" not in row["stream_url"]:
-                made += bool(ensure_media(media_dir, code_of[row["id"]], names[row["id"]], row["stream_type"], log))
+            if media_dir is not None and row["stream_type"] in CLIP_FILES and "/gateway/" not in row["stream_url"]:
+                name, kind = names[row["id"]]
+                made += bool(ensure_media(media_dir, code_of[row["id"]], name, row["stream_type"], log, kind))
+        if made:
+            log(f"video: {made} street clips (day and night loops) in {time.perf_counter() - started:.1f} s")
     return {"events": len(events), "media": made}
 
 
@@ -110,77 +118,92 @@ def media_path(media_dir: Path, code: str) -> Path:
     return Path(media_dir) / "video" / code
 
 
-def _drawtext(label: str) -> str:
-    """An ffmpeg drawtext filter with the camera name and a running clock, or "" without one."""
-    safe = label.replace("\\", "").replace(":", "\\:").replace("'", "")
-    if FONT.exists():
-        font = f"fontfile={FONT}:"
-    else:
-        font = ""
-        safe = safe.encode("ascii", "ignore").decode() or "CAMERA"
-    box = "box=1:boxcolor=black@0.55:boxborderw=8:fontcolor=white"
-    return (f"drawtext={font}text='{safe}':x=16:y=h-84:fontsize=24:{box},"
-            f"drawtext={font}text='%{{localtime\\:%Y-%m-%d %H\\\\\\:%M\\\\\\:%S}}  T+%{{pts\\:hms}}':"
-            f"x=16:y=h-44:fontsize=22:{box}")
+def phase(hour: float) -> str:
+    """Which clip variant a camera plays at a local hour: the day one or the night one."""
+    return "day" if street_scene.daylight(hour) >= 0.5 else "night"
 
 
-def _has_drawtext(binary: str) -> bool:
+def media_ready(media_dir: Path, code: str, stream_type: str) -> bool:
+    done = media_path(media_dir, code) / ".done"
     try:
-        out = subprocess.run([binary, "-hide_banner", "-filters"], capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
+        return done.read_text() == f"{stream_type} {MEDIA_VERSION}"
+    except OSError:
         return False
-    return " drawtext " in out
 
 
-def ensure_media(media_dir: Path, code: str, name: str, stream_type: str, log=print) -> bool:
-    """Make the demo media of one camera unless they exist; True when they are there."""
-    target = media_path(media_dir, code)
-    done = target / ".done"
-    if done.exists():
+def _encode(binary: str, frames, out: list[str], log, code: str) -> bool:
+    """Pipe RGB frames into ffmpeg; True when it succeeded."""
+    size, rate = f"{street_scene.W}x{street_scene.H}", str(CLIP["rate"])
+    cmd = [binary, "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
+           "-s", size, "-r", rate, "-i", "-", *out]
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            for frame in frames:
+                proc.stdin.write(frame)
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        err = proc.stderr.read().decode(errors="replace")
+        code_ = proc.wait(timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        log(f"video: ffmpeg failed for {code}: {exc}")
+        return False
+    if code_ != 0:
+        log(f"video: ffmpeg failed for {code}: {err.strip().splitlines()[-1:]}")
+    return code_ == 0
+
+
+def clip_frames(code: str, kind: str, hour: float):
+    """The RGB bytes of one loop of a camera's street: PERIOD seconds at CLIP rate. Nothing is
+    burned in: a looping clip can't know the time, so the tile overlays the name and the real time."""
+    view = street_scene.scene(code, kind)
+    n = int(round(street_scene.PERIOD * CLIP["rate"]))
+    for i in range(n):
+        yield view.frame(i / CLIP["rate"], hour).tobytes()
+
+
+def ensure_media(media_dir: Path, code: str, name: str, stream_type: str, log=print,
+                 kind: str = "intersection") -> bool:
+    """Make the demo clips of one camera (a day and a night loop) unless they exist; True when
+    they are there. MJPEG and snapshot cameras need no files: the app draws their frames live."""
+    if media_ready(media_dir, code, stream_type):
         return True
     binary = ffmpeg()
-    if binary is None or stream_type not in (*CLIP_FILES, "mjpeg"):
+    if binary is None or stream_type not in CLIP_FILES:
         return False
+    target = media_path(media_dir, code)
     with _lock:
-        if done.exists():
+        if media_ready(media_dir, code, stream_type):
             return True
         # Build in a private folder and rename it into place, so no request ever sees half a clip.
         target.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{code}-"))
-        size, rate, seconds = CLIP["size"], CLIP["rate"], CLIP["seconds"]
-        source = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}"]
-        overlay = _drawtext(f"{name} {code}") if _has_drawtext(binary) else ""
-        h264 = ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-profile:v", "baseline",
-                "-pix_fmt", "yuv420p", "-g", str(rate), "-an"]
-        vf = ["-vf", overlay] if overlay else []
-        if stream_type == "mp4":
-            out = [*vf, *h264, "-movflags", "+faststart", str(work / "clip.mp4")]
-        elif stream_type == "flv":
-            out = [*vf, *h264, "-f", "flv", str(work / "clip.flv")]
-        elif stream_type == "hls":
-            (work / "hls").mkdir()
-            out = [*vf, *h264, "-f", "hls", "-hls_time", "2", "-hls_list_size", "0", "-hls_playlist_type", "vod",
-                   "-hls_segment_filename", str(work / "hls" / "seg%02d.ts"), str(work / "hls" / "index.m3u8")]
-        else:  # mjpeg: frames the app streams as multipart/x-mixed-replace
-            (work / "frames").mkdir()
-            filters = ",".join(f for f in (overlay, "fps=5") if f)
-            out = ["-vf", filters, "-frames:v", str(MJPEG_FRAMES), "-q:v", "5", str(work / "frames" / "f%02d.jpg")]
-        env = {**os.environ, "TZ": "Asia/Shanghai"}  # the overlay clock in the city's local time
-        cmd = [binary, "-hide_banner", "-loglevel", "error", "-y", *source, *out]
-        try:
-            result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env)
-        except (OSError, subprocess.SubprocessError) as exc:
-            result = None
-            log(f"video: ffmpeg failed for {code}: {exc}")
-        if result is not None and result.returncode != 0:
-            log(f"video: ffmpeg failed for {code}: {result.stderr.strip().splitlines()[-1:]}")
-        if result is None or result.returncode != 0:
+        rate = CLIP["rate"]
+        h264 = ["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "baseline", "-crf", "26",
+                "-pix_fmt", "yuv420p", "-g", str(rate * 2), "-an"]
+        ok = True
+        for variant, hour in VARIANTS.items():
+            folder = work / variant
+            folder.mkdir()
+            if stream_type == "mp4":
+                out = [*h264, "-movflags", "+faststart", str(folder / "clip.mp4")]
+            elif stream_type == "flv":
+                out = [*h264, "-f", "flv", str(folder / "clip.flv")]
+            else:
+                (folder / "hls").mkdir()
+                out = [*h264, "-f", "hls", "-hls_time", "4", "-hls_list_size", "0", "-hls_playlist_type", "vod",
+                       "-hls_segment_filename", str(folder / "hls" / "seg%02d.ts"), str(folder / "hls" / "index.m3u8")]
+            if not _encode(binary, clip_frames(code, kind, hour), out, log, code):
+                ok = False
+                break
+        if not ok:
             shutil.rmtree(work, ignore_errors=True)
             return False
-        (work / ".done").write_text(stream_type)
-        shutil.rmtree(target, ignore_errors=True)  # leftovers of an older, unfinished layout
+        (work / ".done").write_text(f"{stream_type} {MEDIA_VERSION}")
+        shutil.rmtree(target, ignore_errors=True)  # leftovers of an older layout
         try:
             os.replace(work, target)
         except OSError:  # another process finished first
             shutil.rmtree(work, ignore_errors=True)
-        return done.exists()
+        return media_ready(media_dir, code, stream_type)

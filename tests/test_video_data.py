@@ -104,20 +104,82 @@ def test_wall_url_state():
 
 @pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg not installed")
 def test_demo_media_generated(tmp_path):
-    from seeds.video import ensure_media, media_path
+    from seeds.video import ensure_media, media_path, media_ready
 
-    for kind, name in (("mp4", "clip.mp4"), ("hls", "hls/seg00.ts"), ("flv", "clip.flv"), ("mjpeg", "frames/f01.jpg")):
-        assert ensure_media(tmp_path, f"CAM-{kind}", "测试摄像机", kind)
-        assert (media_path(tmp_path, f"CAM-{kind}") / name).stat().st_size > 1000
-    assert ensure_media(tmp_path, "CAM-snap", "x", "snapshot") is False  # snapshots are drawn live
+    for kind, name in (("mp4", "clip.mp4"), ("hls", "hls/seg00.ts"), ("flv", "clip.flv")):
+        assert ensure_media(tmp_path, f"CAM-{kind}", "测试摄像机", kind, kind="intersection")
+        for variant in ("day", "night"):  # a loop for the day and one for the night
+            assert (media_path(tmp_path, f"CAM-{kind}") / variant / name).stat().st_size > 1000
+        assert media_ready(tmp_path, f"CAM-{kind}", kind)
+    # MJPEG and snapshots are drawn live, when served
+    assert ensure_media(tmp_path, "CAM-mjpeg", "x", "mjpeg") is False
+    assert ensure_media(tmp_path, "CAM-snap", "x", "snapshot") is False
+    # media of an older kind (the test-pattern clips) are made again
+    (media_path(tmp_path, "CAM-mp4") / ".done").write_text("mp4")
+    assert not media_ready(tmp_path, "CAM-mp4", "mp4")
 
 
-def test_snapshot_changes_with_time():
+def _brightness(jpeg: bytes) -> float:
+    import io
+
+    from PIL import Image, ImageStat
+    return sum(ImageStat.Stat(Image.open(io.BytesIO(jpeg)).convert("L")).mean)
+
+
+def test_street_scenes_move_loop_and_differ_by_camera():
+    from seeds.street_scene import PERIOD, scene
+
+    view = scene("CAM-441900003-001", "intersection")
+    first, later, looped = (view.frame(t, 10.5).tobytes() for t in (0.0, 0.5, PERIOD))
+    assert first != later  # vehicles and people move
+    assert first == looped  # a clip of PERIOD seconds loops without a jump
+    others = {scene(f"CAM-441900003-{n:03d}", kind).frame(0.0, 10.5).tobytes()
+              for n, kind in enumerate(("intersection", "ai", "high_point", "body_cam", "intersection"))}
+    assert len(others) == 5  # every camera has its own street
+
+
+def test_snapshot_changes_with_time_and_shows_the_hour():
     from dashboard.video_media import snapshot_jpeg
 
     a = snapshot_jpeg("CAM-X", "测试", datetime(2026, 5, 1, 8, 0, 0))
     b = snapshot_jpeg("CAM-X", "测试", datetime(2026, 5, 1, 8, 0, 3))
     assert a[:2] == b"\xff\xd8" and a != b
+    night = snapshot_jpeg("CAM-X", "测试", datetime(2026, 5, 1, 23, 0, 0))
+    assert _brightness(night) < _brightness(a) * 0.6  # day and night follow the local hour
+
+
+def test_live_frames_are_drawn_at_the_server_clock():
+    """No `now`: the frame is the server clock's (data_access.clock), not the host's."""
+    from dashboard.video_media import snapshot_jpeg
+    from data_access import clock
+
+    pinned = clock.pinned()
+    try:
+        clock.pin(datetime(2026, 7, 15, 15, 0))  # 23:00 in Dongguan
+        night = snapshot_jpeg("CAM-X", "测试")
+        clock.pin(datetime(2026, 7, 15, 4, 0))  # 12:00 in Dongguan
+        noon = snapshot_jpeg("CAM-X", "测试")
+    finally:
+        clock.pin(pinned)
+    assert _brightness(night) < _brightness(noon) * 0.6
+
+
+def test_wall_fills_from_neighbouring_regions(seeded):
+    url = seeded.url.render_as_string(hide_password=False)
+    cams = video.all_cameras.uncached(url)
+    counts = {}
+    for c in cams:
+        counts[c.region_code] = counts.get(c.region_code, 0) + 1
+    small = min(counts, key=counts.get)
+    assert counts[small] < video.MAX_WALL
+    shown, own = video.wall_cameras(url, small, video.MAX_WALL)
+    assert len(shown) == video.MAX_WALL and own == counts[small]
+    assert all(c.region_code == small for c in shown[:own])
+    assert all(c.region_code != small for c in shown[own:])
+    assert len({c.code for c in shown}) == video.MAX_WALL
+    big = max(counts, key=counts.get)
+    four, own4 = video.wall_cameras(url, big, 4)
+    assert own4 == 4 and all(c.region_code == big for c in four)
 
 
 def test_camera_media_routes_refuse_bad_input(seeded_sqlite, make_settings):
