@@ -8,21 +8,32 @@
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
+  /* The page's words in its language: layouts/live.py puts data-lang on the page root. */
+  var WORDS = {
+    zh: {left: "剩余 ", over: "超期 ", paused: "挂账 ", soundOn: "声音：开", soundOff: "声音：关"},
+    en: {left: "Left ", over: "Overdue ", paused: "Suspended ", soundOn: "Sound: on", soundOff: "Sound: off"}
+  };
+  function words() {
+    var root = document.querySelector(".live[data-lang]");
+    return WORDS[root && root.getAttribute("data-lang") === "en" ? "en" : "zh"];
+  }
+
   var live = {
     soundOn: function () { return window.localStorage.getItem(SOUND_KEY) === "on"; },
 
-    /* "剩余 0:12:34" before the deadline, "超期 1:02:03" after it. */
-    countdownText: function (deadlineMs, nowMs) {
+    /* "剩余 0:12:34" before the deadline, "超期 1:02:03" after it (Left / Overdue in English). */
+    countdownText: function (deadlineMs, nowMs, w) {
+      w = w || words();
       var left = Math.round((deadlineMs - nowMs) / 1000), over = left < 0, s = Math.abs(left);
       var text = Math.floor(s / 3600) + ":" + pad(Math.floor(s / 60) % 60) + ":" + pad(s % 60);
-      return (over ? "超期 " : "剩余 ") + text;
+      return (over ? w.over : w.left) + text;
     },
 
     tick: function () {
-      var now = window.cockpit ? window.cockpit.now() : Date.now();
+      var now = window.cockpit ? window.cockpit.now() : Date.now(), w = words();
       document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
-        var text = live.countdownText(+el.getAttribute("data-deadline"), now);
-        if (el.getAttribute("data-paused") === "1") { text = "挂账 " + text; }
+        var text = live.countdownText(+el.getAttribute("data-deadline"), now, w);
+        if (el.getAttribute("data-paused") === "1") { text = w.paused + text; }
         if (el.textContent !== text) { el.textContent = text; }
       });
     },
@@ -103,7 +114,7 @@
       if (!button) { return; }
       var on = live.soundOn();
       button.setAttribute("data-on", on ? "1" : "0");
-      button.textContent = on ? "声音：开" : "声音：关";
+      button.textContent = on ? words().soundOn : words().soundOff;
     }
   };
 

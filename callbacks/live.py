@@ -7,6 +7,7 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 from dash.exceptions import PreventUpdate
 
 from dashboard.app import current_settings
+from dashboard.i18n import say
 from data_access import alarms, live
 from layouts import live as page
 
@@ -72,11 +73,12 @@ def register():
     def acknowledge(clicks, officer, version):
         if not ctx.triggered_id or not any(clicks) or not ctx.triggered[0]["value"]:
             raise PreventUpdate
+        language = current_settings().language
         try:
             user, _at = alarms.acknowledge(current_settings().database_url, ctx.triggered_id["key"], officer or "")
         except alarms.AckError as exc:
-            return no_update, str(exc)
-        return (version or 0) + 1, f"已确认 · {user}"
+            return no_update, exc.message(language)
+        return (version or 0) + 1, f"{say(language, '已确认', 'Acknowledged')} · {user}"
 
     # New unacknowledged alarms beep (assets/live.js decides, from the sound switch).
     clientside_callback(

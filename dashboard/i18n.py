@@ -1,4 +1,14 @@
-"""Shell labels in Chinese and English, and time formatting in the configured zone."""
+"""One way to say things in Chinese or English, and numbers, units, durations and dates that follow
+the configured language (settings.LANGUAGE, `zh` or `en`): a page shows one language only.
+
+- `t(key, language)`: a shell label from LABELS; `say(language, zh, en)` (and `View.zh(zh, en)` in
+  panel builders) for a phrase used in one place; `pick(pair, language)` for a (zh, en) tuple from a
+  vocabulary table.
+- `unit`, `count`, `compact`, `duration`, `weekday`: 件/cases, 12.3万/12.3k, 2小时15分钟/2 h 15 min.
+- `plotly_layout(language)` and `plotly_config(language)`: separators, tick formats without SI
+  suffixes in Chinese, and Plotly's zh-CN locale (assets/plotly-locale-zh-cn.js), so charts
+  never fall back to English month names.
+"""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -46,6 +56,78 @@ LABELS = {
     "table.cameras": ("视频点位", "Cameras"),
     "table.sensors": ("感知设备", "Sensors"),
 }
+
+
+UNITS = {
+    "case": ("件", "cases"), "minute": ("分钟", "min"), "hour": ("小时", "h"), "day": ("天", "days"),
+    "item": ("个", ""), "percent": ("%", "%"),
+}
+WEEKDAYS = (("周一", "Mon"), ("周二", "Tue"), ("周三", "Wed"), ("周四", "Thu"), ("周五", "Fri"),
+            ("周六", "Sat"), ("周日", "Sun"))
+DATE_FORMAT = "%Y-%m-%d"  # the same in both languages: no month names anywhere
+DAY_FORMAT = "%m-%d"
+PLOTLY_LOCALE = {"zh": "zh-CN", "en": "en-US"}
+
+
+def say(language: str, zh: str, en: str) -> str:
+    """`zh` or `en`, whichever `language` is: a phrase used in one place."""
+    return zh if language == "zh" else en
+
+
+def pick(pair, language: str = "zh") -> str:
+    """The entry of a (zh, en, ...) vocabulary tuple for `language`."""
+    return pair[0] if language == "zh" else pair[1]
+
+
+def unit(name: str, language: str = "zh") -> str:
+    return pick(UNITS[name], language)
+
+
+def count(value: int, language: str = "zh", unit_name: str = "case") -> str:
+    """12,345 件 / 12,345 cases."""
+    word = unit(unit_name, language)
+    return f"{number(value)} {word}".strip()
+
+
+def compact(value: float, language: str = "zh") -> str:
+    """A short magnitude: 12.3万 and 1.2亿 in Chinese, 12.3k and 1.2M in English; small values in full."""
+    value = float(value)
+    steps = ((1e8, "亿"), (1e4, "万")) if language == "zh" else ((1e9, "B"), (1e6, "M"), (1e3, "k"))
+    for size, suffix in steps:
+        if abs(value) >= size:
+            return f"{value / size:.1f}".rstrip("0").rstrip(".") + suffix
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+
+
+def duration(minutes: float | None, language: str = "zh") -> str:
+    """3天2小时, 2小时15分钟, 40分钟 / 3 d 2 h, 2 h 15 min, 40 min; days drop the minutes."""
+    if minutes is None:
+        return ""
+    if minutes < 1:
+        return say(language, "不足1分钟", "under 1 min")
+    days, rest = divmod(int(minutes), 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if language == "zh":
+        return "".join([f"{days}天" if days else "", f"{hours}小时" if hours else "",
+                        f"{mins}分钟" if mins and not days else ""])
+    return " ".join(part for part in (f"{days} d" if days else "", f"{hours} h" if hours else "",
+                                      f"{mins} min" if mins and not days else "") if part)
+
+
+def weekday(index: int, language: str = "zh") -> str:
+    """0 = Monday: 周一 / Mon."""
+    return pick(WEEKDAYS[index], language)
+
+
+def plotly_layout(language: str = "zh") -> dict:
+    """Layout keys every chart gets: separators, and in Chinese no k/M suffixes on axes (12,000, not 12k)."""
+    axis = {"exponentformat": "none", "separatethousands": True} if language == "zh" else {}
+    return {"separators": ".,", "xaxis": dict(axis), "yaxis": dict(axis)}
+
+
+def plotly_config(language: str = "zh") -> dict:
+    """dcc.Graph config keys: Plotly's locale (zh-CN is registered by assets/plotly-locale-zh-cn.js)."""
+    return {"locale": PLOTLY_LOCALE.get(language, "en-US")}
 
 
 def t(key: str, language: str = "zh", **values) -> str:

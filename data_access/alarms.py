@@ -30,7 +30,14 @@ KINDS = {"gas": ("燃气报警", "Gas alarm"), "water": ("严重积水", "Severe
 
 
 class AckError(ValueError):
-    pass
+    """Why an acknowledgement was refused; `message(language)` says it in one language."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(zh)
+        self.zh, self.en = zh, en
+
+    def message(self, language: str = "zh") -> str:
+        return self.zh if language == "zh" else self.en
 
 
 def _local_day(at: datetime) -> str:
@@ -98,9 +105,9 @@ def acknowledge(url: str, key: str, user: str, now: datetime | None = None) -> t
     Returns the stored (user, time)."""
     user = (user or "").strip()
     if not user:
-        raise AckError("值班员姓名不能为空 (enter the duty officer's name first)")
+        raise AckError("请先填写值班员姓名", "Enter the duty officer's name first")
     if len(user) > 64 or not key or len(key) > 96 or key.split(":")[0] not in KINDS:
-        raise AckError(f"bad acknowledgement: {key!r} by {user!r}")
+        raise AckError("确认请求无效", f"Bad acknowledgement: {key!r} by {user!r}")
     engine = get_engine(url)
     try:
         with engine.begin() as conn:

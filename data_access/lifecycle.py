@@ -30,6 +30,28 @@ STATUS_LABELS = {
     "rejected": "不予立案", "voided": "已作废",
 }
 OPEN_STATUSES = ("reported", "filed", "dispatched", "suspended", "handled", "fed_back", "verified")
+# English labels of the same codes (LANGUAGE=en).
+STEP_LABELS_EN = {
+    "report": "Reported", "file": "Filed", "dispatch": "Dispatched", "handle": "Handled",
+    "feedback": "Feedback", "verify": "Verified", "close": "Closed",
+    "reject": "Rejected", "void": "Voided", "return": "Returned", "extend": "Extended",
+    "suspend": "Suspended", "resume": "Resumed", "rework": "Rework",
+}
+STATUS_LABELS_EN = {
+    "reported": "To file", "filed": "To dispatch", "dispatched": "Handling", "suspended": "Suspended",
+    "handled": "To feed back", "fed_back": "To verify", "verified": "To close", "closed": "Closed",
+    "rejected": "Rejected", "voided": "Voided",
+}
+
+
+def status_label(code: str, language: str = "zh") -> str:
+    return (STATUS_LABELS if language == "zh" else STATUS_LABELS_EN).get(code, code)
+
+
+def step_label(code: str, language: str = "zh") -> str:
+    return (STEP_LABELS if language == "zh" else STEP_LABELS_EN).get(code, code)
+
+
 FINAL_STATUSES = ("closed", "rejected", "voided")
 # Statuses in which the responsible department holds the case and its handling clock runs.
 HANDLING_STATUSES = ("dispatched", "suspended")

@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 from dash import dcc, html
 
 from dashboard.app import current_settings
-from dashboard.i18n import local_time
+from dashboard.i18n import local_time, say
 from data_access import alarms, live
 from data_access.vocabulary import SOURCES, label
-from data_access.lifecycle import STATUS_LABELS
+from data_access.lifecycle import status_label
 
 # Sensor alarms open the map of their kind (issue 4) in the sensor's region.
 MAP_OF_ALARM = {"gas": "/map/gas-pipelines", "water": "/map/flood-risk"}
@@ -32,7 +32,7 @@ def case_row(row: dict, tz, language: str) -> dict:
     return {"case_no": row["case_no"], "time": local_time(row["reported_at"], tz, "%H:%M:%S"),
             "category": row["category"], "source": row["source"], "source_label": label(SOURCES, row["source"], language),
             "place": f"{row['region']} {row['address']}".strip(), "urgent": row["urgency"] == "urgent",
-            "status": STATUS_LABELS.get(row["status"], row["status"])}
+            "status": status_label(row["status"], language)}
 
 
 def lamp_groups(groups: list[dict], language: str):
@@ -40,8 +40,9 @@ def lamp_groups(groups: list[dict], language: str):
         return html.Div("暂无黄灯、红灯案件" if language == "zh" else "No yellow or red lamps", className="panel-empty")
     return [html.Div(className="lamp-group", children=[
         html.Div([html.Span(g["department"], className="lamp-dept"),
-                  html.Span(f"红 {g['red']}", className="lamp-count red"),
-                  html.Span(f"黄 {g['yellow']}", className="lamp-count yellow")], className="lamp-group-head"),
+                  html.Span(f"{say(language, '红', 'Red')} {g['red']}", className="lamp-count red"),
+                  html.Span(f"{say(language, '黄', 'Yellow')} {g['yellow']}", className="lamp-count yellow")],
+                 className="lamp-group-head"),
         *[dcc.Link(href=f"/case/{c['case_no']}", className=f"lamp-row lamp-{c['lamp']}", children=[
             html.Span(className=f"lamp lamp-{c['lamp']}"),
             html.Span(c["case_no"], className="live-no"),
@@ -96,7 +97,8 @@ def layout(**_query):
     zh = lang == "zh"
     rows = live.new_cases(url)
     items = alarms.current_alarms(url)
-    return html.Div(className="live", children=[
+    # data-lang: assets/live.js writes countdowns (剩余/Left, 超期/Overdue, 挂账/Suspended) in this language.
+    return html.Div(className="live", **{"data-lang": lang}, children=[
         dcc.Store(id="live-cursor", data={"last_id": max((r["id"] for r in rows), default=live.last_case_id(url)),
                                           "recent": [r["id"] for r in rows], "count": len(rows)}),
         dcc.Store(id="live-new", data=[case_row(r, tz, lang) for r in reversed(rows)]),  # oldest first
