@@ -109,7 +109,7 @@
 
   Player.prototype.render = function () {
     var item = this.config.items[this.index];
-    var text = (this.index + 1) + "/" + this.config.items.length + " " + item.title + (this.paused ? " · 已暂停" : "");
+    var text = (this.index + 1) + "/" + this.config.items.length + " " + item.title + (this.paused ? " · " + (this.config.paused || "已暂停") : "");
     if (this.status.textContent !== text) { this.status.textContent = text; }
     this.root.setAttribute("data-index", String(this.index));
     this.root.setAttribute("data-paused", this.paused ? "1" : "0");
