@@ -348,3 +348,22 @@ def ingest_transition(engine, case_no: str, payload) -> Case:
     """Apply one ingest API transition in its own transaction; see apply_action."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
         return apply_action(session, case_no, payload)
+
+
+def record_return_visit(session: Session, case: Case, visited_at: datetime, reached: bool, result: str | None,
+                        method: str = "phone", visitor: str = "回访员") -> None:
+    """Store the 回访 result of a closed public / 12345 case (one row per case; a new visit replaces it).
+
+    Checked by data_access.image.check_visit; raises image.VisitError on a bad visit.
+    """
+    from .image import visit_row
+    from .models_image import ReturnVisit
+
+    row = visit_row(case, visited_at, reached, result, method, visitor)
+    existing = session.get(ReturnVisit, case.id)
+    if existing is None:
+        session.add(ReturnVisit(**row))
+    else:
+        for key, value in row.items():
+            setattr(existing, key, value)
+    session.flush()
