@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, no_update
 from flask import Response, jsonify, request
 
 from dashboard.app import current_settings
-from dashboard.i18n import number
 from dashboard.media import add_media_route
 from data_access import case_list, status
 from layouts import case_detail
 from layouts import cases as page
+from layouts import grid as grid_kit
 
 
 def _case_path_no(path: str) -> str | None:
@@ -36,8 +36,8 @@ def register(app):
         total = case_list.count_cases(settings.database_url, query, now, filters)
         data = case_list.case_page(settings.database_url, query, now, req.get("startRow", 0),
                                    req.get("endRow", page.BLOCK), case_list.sort_keys(req.get("sortModel")), filters)
-        note = ["列筛选后 ", html.Strong(number(total)), " 件"] if filters else ""
-        return {"rowData": data, "rowCount": total}, note
+        note = grid_kit.filtered_text(total) if filters else ""
+        return grid_kit.grid_response(data, total), note
 
     @app.callback(Output(page.NAV, "href"), Input(page.GRID, "cellClicked"), prevent_initial_call=True)
     def open_case(cell):

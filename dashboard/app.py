@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from callbacks import cases as cases_callbacks
     from callbacks import live as live_callbacks
     from callbacks import maps as map_callbacks
+    from callbacks import objects as object_callbacks
     from callbacks import panels as panel_callbacks
     from callbacks import shell as shell_callbacks
     from callbacks import video as video_callbacks
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.layout = shell.layout
     shell_callbacks.register(app)
     cases_callbacks.register(app)
+    object_callbacks.register(app)
     panel_callbacks.register()
     live_callbacks.register()
     map_callbacks.register(app)

@@ -9,6 +9,7 @@ from layouts import boards, case_detail, cases, status
 from layouts import kiosk, live
 from layouts import maps
 from layouts import video
+from layouts import objects as object_pages
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Page:
     layout: Callable[..., Any]  # called with the URL's query parameters as keyword arguments
     nav: bool = True  # listed in the header navigation
     path_template: str | None = None  # e.g. "/case/<case_no>": the variables become layout arguments
+    group: str | None = None  # a key of NAV_GROUPS: the header shows the group's pages in one menu
 
     def label(self, language: str) -> str:
         return self.title if language == "zh" else self.title_en
@@ -29,18 +31,24 @@ class Page:
         return "cockpit_page_" + (self.path.strip("/").replace("/", "_").replace("-", "_") or "home")
 
 
+# Header menus, in order (layouts/shell.py): a page with `group` is listed under its menu, in PAGES order.
+NAV_GROUPS = {"boards": ("版面", "Boards"), "maps": ("一张图", "Maps")}
+
 PAGES = [
     Page("/", "综合首页", "Overview", partial(boards.layout, "overview"), nav=False),
-    Page("/board/overview", "综合首页", "Overview", partial(boards.layout, "overview")),
-    Page("/board/city-management", "智慧城管", "City management", partial(boards.layout, "city-management")),
+    Page("/board/overview", "综合首页", "Overview", partial(boards.layout, "overview"), group="boards"),
+    Page("/board/city-management", "智慧城管", "City management", partial(boards.layout, "city-management"),
+         group="boards"),
     Page("/live", "值班监控", "Live monitor", live.layout),
-    Page("/map/gas-pipelines", "燃气管线", "Gas pipelines", maps.gas_layout),
-    Page("/map/illegal-construction", "违建处置", "Illegal construction", maps.illegal_layout),
-    Page("/map/flood-risk", "易涝风险", "Flood risk", maps.flood_layout),
+    Page("/map/gas-pipelines", "燃气管线", "Gas pipelines", maps.gas_layout, group="maps"),
+    Page("/map/illegal-construction", "违建处置", "Illegal construction", maps.illegal_layout, group="maps"),
+    Page("/map/flood-risk", "易涝风险", "Flood risk", maps.flood_layout, group="maps"),
     Page("/video", "视频监控", "Video wall", video.layout),
     Page("/status", "系统状态", "System status", status.layout),
     Page("/cases", "案件清单", "Cases", cases.layout, nav=False),
     Page("/case", "案件详情", "Case", case_detail.layout, nav=False, path_template="/case/<case_no>"),
+    Page("/objects", "对象清单", "Objects", object_pages.list_layout, nav=False, path_template="/objects/<kind>"),
+    Page("/object", "对象详情", "Object", object_pages.detail_layout, nav=False, path_template="/object/<kind>/<key>"),
     Page("/kiosk", "轮播", "Kiosk", kiosk.layout, nav=False, path_template="/kiosk/<playlist>"),
     Page("/panel", "单个面板", "Panel", kiosk.panel_layout, nav=False, path_template="/panel/<panel_id>"),
 ]

@@ -6,18 +6,16 @@ touch whitelisted columns. Times are naive UTC in the database and shown in UTC+
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from . import db, lifecycle
+from . import db, gridquery, lifecycle
 from .cache import memoize
 from .filters import CaseQuery, case_conditions
 from .models import Camera, Case, Category, Community, Department, Grid, Region
@@ -25,7 +23,7 @@ from .clock import LOCAL_OFFSET
 from .vocabulary import CASE_TYPES, SOURCES, URGENCIES
 
 CASE_NO = re.compile(r"[A-Za-z0-9_-]{1,20}")  # anything else is not a case number
-MAX_BLOCK = 500  # most rows one page request may return
+MAX_BLOCK = gridquery.MAX_BLOCK
 CSV_CHUNK = 2000
 EARLIER_LIMIT = 10
 
@@ -49,7 +47,7 @@ SORTABLE = {
 }
 TEXT_FILTERS = {"case_no": Case.case_no, "address": Case.address, "description": Case.description}
 CHOICE_FILTERS = {"status": Case.status, "source": Case.source, "region": Case.region_code}
-TEXT_OPS = ("contains", "equals", "startsWith")
+TEXT_OPS = gridquery.TEXT_OPS
 
 
 def local_text(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -104,31 +102,12 @@ def lookups(database_url: str) -> Lookups:
 
 def sort_keys(sort_model: list | None) -> tuple[tuple[str, bool], ...]:
     """AG Grid's sortModel as ((column, descending), ...), whitelisted columns only."""
-    keys = []
-    for item in sort_model or []:
-        if isinstance(item, dict) and item.get("colId") in SORTABLE and item.get("sort") in ("asc", "desc"):
-            keys.append((item["colId"], item["sort"] == "desc"))
-    return tuple(keys)
-
-
-def _conditions_of(spec: dict) -> tuple[str, tuple[tuple[str, str], ...]]:
-    if spec.get("filterType") == "set":
-        return "or", tuple(("equals", str(v)) for v in spec.get("values") or [] if v is not None)
-    parts = spec.get("conditions") or [spec]
-    pairs = tuple((str(p.get("type")), str(p.get("filter")).strip()) for p in parts
-                  if isinstance(p, dict) and p.get("type") in TEXT_OPS and p.get("filter") not in (None, ""))
-    return ("or" if spec.get("operator") == "OR" else "and"), pairs
+    return gridquery.sort_keys(sort_model, SORTABLE)
 
 
 def column_filters(filter_model: dict | None) -> tuple:
     """AG Grid's filterModel as ((column, "and"|"or", ((op, value), ...)), ...), known columns only."""
-    out = []
-    for column, spec in sorted((filter_model or {}).items()):
-        if (column in TEXT_FILTERS or column in CHOICE_FILTERS) and isinstance(spec, dict):
-            join, pairs = _conditions_of(spec)
-            if pairs:
-                out.append((column, join, pairs))
-    return tuple(out)
+    return gridquery.column_filters(filter_model, TEXT_FILTERS.keys() | CHOICE_FILTERS.keys())
 
 
 def _choice_labels(column: str, lk: Lookups) -> dict[str, str]:
@@ -141,25 +120,13 @@ def _choice_labels(column: str, lk: Lookups) -> dict[str, str]:
 
 def _one_filter(column: str, op: str, value: str, lk: Lookups):
     if column in TEXT_FILTERS:
-        col = TEXT_FILTERS[column]
-        if op == "contains":
-            return col.icontains(value, autoescape=True)
-        if op == "startsWith":
-            return col.istartswith(value, autoescape=True)
-        return col == value
+        return gridquery.text_condition(TEXT_FILTERS[column], op, value)
     # A choice column matches its codes or Chinese labels; a filter names labels.
-    labels = _choice_labels(column, lk)
-    codes = [code for code, name in labels.items()
-             if value == code or (value in name if op == "contains" else value == name)]
-    return CHOICE_FILTERS[column].in_(codes) if codes else false()
+    return gridquery.choice_condition(CHOICE_FILTERS[column], _choice_labels(column, lk), op, value)
 
 
 def _filter_conditions(filters: tuple, lk: Lookups) -> list:
-    conditions = []
-    for column, join, pairs in filters:
-        parts = [_one_filter(column, op, value, lk) for op, value in pairs]
-        conditions.append(or_(*parts) if join == "or" else and_(*parts))
-    return conditions
+    return gridquery.combine(filters, lambda column, op, value: _one_filter(column, op, value, lk))
 
 
 def _where(database_url: str, query: CaseQuery, now: datetime, filters: tuple) -> list:
@@ -203,8 +170,7 @@ def _names(row, lk: Lookups) -> dict:
 def case_page(database_url: str, query: CaseQuery, now: datetime, start: int, end: int,
               sort: tuple = (), filters: tuple = ()) -> list[dict]:
     """Rows [start, end) of the list in display form, with each open case's lamp."""
-    start = max(int(start), 0)
-    size = min(max(int(end) - start, 0), MAX_BLOCK)
+    start, size = gridquery.block(start, end)
     if size == 0:
         return []
     lk = lookups(database_url)
@@ -221,7 +187,7 @@ def case_page(database_url: str, query: CaseQuery, now: datetime, start: int, en
 def csv_chunks(database_url: str, query: CaseQuery, now: datetime) -> Iterator[str]:
     """The whole list as CSV text chunks: a BOM and header, then rows read with a server-side cursor."""
     lk = lookups(database_url)
-    yield "\ufeff" + _csv_text([[HEADERS[c] for c in CSV_COLUMNS]])
+    yield gridquery.BOM + gridquery.csv_text([[HEADERS[c] for c in CSV_COLUMNS]])
     stmt = (select(Case.case_no, Case.reported_at, Case.region_code, Case.category_id, Case.source,
                    Case.status, Case.department_id, Case.urgency, Case.address, Case.description)
             .where(*case_conditions(query, now)).order_by(*_order_by(())))
@@ -229,13 +195,7 @@ def csv_chunks(database_url: str, query: CaseQuery, now: datetime) -> Iterator[s
         result = conn.execution_options(stream_results=True, yield_per=CSV_CHUNK).execute(stmt)
         for part in result.partitions():
             rows = (_names(r, lk) | {"description": r.description} for r in part)
-            yield _csv_text([row[c] for c in CSV_COLUMNS] for row in rows)
-
-
-def _csv_text(rows) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue()
+            yield gridquery.csv_text([row[c] for c in CSV_COLUMNS] for row in rows)
 
 
 # ---- one case ----

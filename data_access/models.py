@@ -410,3 +410,4 @@ from . import models_landscaping  # noqa: E402,F401  (园林绿化 tables, issue
 from . import models_gas  # noqa: E402,F401  (燃气安全 tables, issue 9)
 from . import models_enforcement  # noqa: E402,F401  (城管执法 tables, issue 10)
 from . import models_image  # noqa: E402,F401  (城管形象 tables, issue 10)
+from . import models_sanitation  # noqa: E402,F401  (市容环卫 tables, issue 9)

@@ -8,16 +8,15 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlencode
 
-import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard import urlstate
 from dashboard.app import current_settings
-from dashboard.i18n import number
 from data_access import case_list, clock, status
 from data_access.filters import CaseQuery
 from data_access.lifecycle import STATUS_LABELS
 from data_access.vocabulary import CASE_TYPES, SOURCES
+from layouts import grid as grid_kit
 
 # Component ids shared with callbacks/cases.py.
 GRID = "cases-grid"
@@ -26,7 +25,7 @@ FILTERED = "cases-filtered"
 STATE = "cases-state"
 NAV = "cases-nav"
 CSV_ROUTE = "/api/v1/cases.csv"
-BLOCK = 100  # rows per server request
+BLOCK = grid_kit.BLOCK
 
 MEASURE_LABELS = {
     "reported": "上报数", "filed": "立案数", "rejected": "不予立案", "voided": "作废",
@@ -79,12 +78,9 @@ def chips(query: CaseQuery, range_name: str, lk: case_list.Lookups) -> list[tupl
 
 
 def count_text(total: int) -> list:
-    return ["共 ", html.Strong(number(total)), " 件"]
+    return grid_kit.count_text(total)
 
 
-_TEXT_FILTER = {"filter": "agTextColumnFilter",
-                "filterParams": {"filterOptions": ["contains", "equals"], "maxNumConditions": 1,
-                                 "debounceMs": 500, "buttons": ["reset"]}}
 _FLEX = {"case_no": 1.25, "reported_at": 1.1, "region": 0.85, "category": 1.15, "source": 0.9, "status": 0.75,
          "department": 1.5, "urgency": 0.65, "address": 2.2, "lamp": 0.55}
 LAMP_CLASSES = {f"lamp-cell lamp-{code}": f"params.value === '{label}'"
@@ -97,7 +93,7 @@ def column_defs() -> list[dict]:
         col = {"field": field, "headerName": case_list.HEADERS[field], "flex": _FLEX[field],
                "sortable": field in case_list.SORTABLE}
         if field in case_list.TEXT_FILTERS or field in case_list.CHOICE_FILTERS:
-            col.update(_TEXT_FILTER)
+            col.update(grid_kit.TEXT_FILTER)
         if field == "reported_at":
             col["sort"] = "desc"
         if field == "lamp":
@@ -106,29 +102,8 @@ def column_defs() -> list[dict]:
     return defs
 
 
-# Only the four base themes are in scope of dash-ag-grid's function strings, so the dark colours are params.
-GRID_THEME = """themeQuartz.withParams({
-    browserColorScheme: 'dark', chromeBackgroundColor: 'rgba(0, 60, 130, 0.25)',
-    backgroundColor: 'rgba(4, 18, 42, 0.55)', foregroundColor: '#dcebff', accentColor: '#00d4ff',
-    headerBackgroundColor: 'rgba(0, 90, 190, 0.30)', headerTextColor: '#8fe6ff',
-    borderColor: 'rgba(120, 170, 230, 0.16)',
-    oddRowBackgroundColor: 'rgba(0, 140, 255, 0.05)', rowHoverColor: 'rgba(0, 212, 255, 0.14)',
-    fontFamily: 'inherit', fontSize: '1rem', headerFontSize: '1.05rem', spacing: '0.4rem', iconSize: '1.1rem',
-    rowHeight: '2.6rem', headerHeight: '2.9rem', wrapperBorder: false, wrapperBorderRadius: 0,
-    inputBackgroundColor: '#071a36', menuBackgroundColor: '#071a36'})"""
-LOCALE = {"loadingOoo": "加载中…", "noRowsToShow": "没有符合条件的案件", "contains": "包含", "equals": "等于",
-          "filterOoo": "筛选…", "resetFilter": "清除", "andCondition": "且", "orCondition": "或"}
-
-
-def grid() -> dag.AgGrid:
-    return dag.AgGrid(
-        id=GRID, className="cases-grid", rowModelType="infinite", columnDefs=column_defs(),
-        getRowId="params.data.case_no",
-        dashGridOptions={"cacheBlockSize": BLOCK, "maxBlocksInCache": 50, "infiniteInitialRowCount": BLOCK,
-                         "blockLoadDebounceMillis": 100, "suppressCellFocus": True, "localeText": LOCALE,
-                         "theme": {"function": GRID_THEME}},
-        style={"height": "100%", "width": "100%"},
-    )
+def grid():
+    return grid_kit.server_grid(GRID, column_defs(), "case_no", "没有符合条件的案件")
 
 
 def layout(**params):
@@ -145,14 +120,12 @@ def layout(**params):
     return html.Div(className="page cases-page", children=[
         html.Div(className="cases-head", children=[
             html.H2("案件清单", className="cases-title"),
-            html.Div(className="chips", children=[
-                html.Span([html.Span(name, className="chip-name"), value], className="chip")
-                for name, value in chips(query, range_name, lk)]),
+            grid_kit.chip_list(chips(query, range_name, lk)),
             html.Div(count_text(total), id=COUNT, className="cases-count"),
             html.Span(id=FILTERED, className="cases-filtered"),
             html.A("导出 CSV", href=CSV_ROUTE + search, className="button", id="cases-export"),
         ]),
-        html.Div("⚠ 链接参数有误, 已忽略: " + "; ".join(problems), className="warning-line") if problems else None,
+        grid_kit.warning_line(problems),
         html.Section(grid(), className="panel cases-panel"),
         dcc.Store(id=STATE, data={"search": search, "now": now.isoformat()}),
         dcc.Location(id=NAV, refresh="callback-nav"),

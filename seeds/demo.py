@@ -28,6 +28,7 @@ from data_access.vocabulary import SENSOR_KINDS, SOURCES, label
 
 from . import maps
 from . import video as video_seed
+from . import sanitation as sanitation_seed
 from . import enforcement as enforcement_seed
 from . import image as image_seed
 from .catalogue import (
@@ -165,6 +166,7 @@ def seed_demo(engine: Engine, cases: int = DEFAULT_CASES, seed: int = 42, progre
         rollups.rebuild(conn)
         maps.seed_maps(writer, np.random.default_rng([seed, 4]), city, now)  # own stream: cases unchanged
         video_seed.seed_video(writer, np.random.default_rng([seed, 6]), now)  # streams, AI events, media
+        sanitation_seed.seed_sanitation(writer, np.random.default_rng([seed, 7]), city, now)  # 市容环卫
         enforcement_seed.seed_enforcement(writer, np.random.default_rng([seed, 9]), now)  # 城管执法
         image_seed.seed_image(writer, np.random.default_rng([seed, 11]), now)  # 城管形象: visits of closed cases
         meta = {"seed": str(seed), "seed_cases": str(cases), "seeded_at": now.isoformat(), "demo_city": JURISDICTION["name"]}

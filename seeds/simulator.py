@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from data_access import reference, video
+from data_access import reference, sanitation, video
 from data_access.cases import NewCase, open_cases, submit_case, transition
 from data_access.clock import LOCAL_OFFSET, utcnow
 
@@ -67,6 +67,7 @@ class Simulator:
             if self.last_reading is None or now - self.last_reading >= timedelta(minutes=1):
                 self._read_sensors(session, now)
                 self.last_reading = now
+            sanitation.live_tick(session.connection(), self.rng, now)  # 市容环卫: GPS fixes every 30 s, today's totals
             session.commit()
 
     def _report(self, session: Session, now: datetime):
