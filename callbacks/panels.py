@@ -51,8 +51,13 @@ def refresh_panel(panel_id: str, search: str, rem: float | None, last_good: str 
 
 
 def register():
+    # The panel unit in pixels (assets/boards.css --u: the rem on a board, more on a full-screen
+    # panel), which Plotly's pixel font sizes are multiples of.
     clientside_callback(
-        "function(_) { return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16; }",
+        """function(_) {
+            const grid = document.querySelector('.board-grid');
+            return parseFloat(getComputedStyle(grid || document.documentElement).fontSize) || 16;
+        }""",
         Output("board-rem", "data"), Input("board-scope", "data"),
     )
 

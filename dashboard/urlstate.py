@@ -98,6 +98,8 @@ def parse(search: str | None, today: date) -> tuple[CaseQuery, list[str]]:
         weekday=checked("weekday", lambda v: _int(v, 0, 6), "星期应为 0-6 weekday"),
         hour=checked("hour", lambda v: _int(v, 0, 23), "小时应为 0-23 hour"),
         status=checked("status", lambda v: v if v in STATUS_LABELS else None, "未知的状态 unknown status"),
+        community=checked("community", lambda v: v if re.fullmatch(r"\d{12}", v) else None,
+                          "社区代码应为12位数字 community"),
     )
     return query, problems
 

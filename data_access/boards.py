@@ -20,7 +20,7 @@ from .cache import memoize
 from .db import get_engine
 from .filters import MEASURES, STORED_MEASURES, CaseQuery, Scope, case_conditions
 from .indicators import indicators
-from .models import Case, CaseStage, Category, DailyRollup, Department, HourlyRollup, Region
+from .models import Case, Category, Community, DailyRollup, Department, HourlyRollup, Region
 from .rollups import DURATIONS, NO_DEPARTMENT
 from .sqlfuncs import local_date, minutes_between
 
@@ -36,6 +36,9 @@ DIMENSIONS = {
     "major_code": (Category.major_code, Category.major_code),
     "case_type": (CASE_TYPE, CASE_TYPE),
 }
+# Dimensions below the rollups' 镇街 level: grouped on the raw cases of ONE region only, which
+# the (region_code, reported_at) index finds (see community_counts).
+RAW_DIMENSIONS = {"community_code": Case.community_code}
 CACHE_SECONDS = 15
 
 
@@ -103,18 +106,18 @@ def reports_by_weekday_hour(url: str, scope: Scope) -> pd.DataFrame:
 
 @memoize(CACHE_SECONDS)
 def open_lamps(url: str, scope: Scope) -> pd.DataFrame:
-    """Open cases in 处置 by department and lamp (green/yellow/red), lamps from lifecycle."""
+    """Open cases in 处置 by department and lamp: red is the `overdue` measure, yellow the
+    `due_soon` measure (the same conditions /cases lists), green the rest."""
     now = utcnow()
-    q = (select(Case.department_id, Case.deadline_at, Case.suspended_at, CaseStage.time_limit_minutes)
-         .join(CaseStage, lifecycle.open_handle_row())
-         .where(*case_conditions(CaseQuery.of(scope), now), Case.status.in_(lifecycle.HANDLING_STATUSES)))
+    lamp = {m: func.sum(case((MEASURES[m](now), 1), else_=0)).label(m) for m in ("overdue", "due_soon")}
+    q = (select(Case.department_id, func.count().label("total"), *lamp.values())
+         .where(*case_conditions(CaseQuery.of(scope), now), Case.status.in_(lifecycle.HANDLING_STATUSES))
+         .group_by(Case.department_id))
     with get_engine(url).connect() as conn:
-        rows = [(dept, lifecycle.handling_lamp(deadline, limit, paused, now))
-                for dept, deadline, paused, limit in conn.execute(q)]
-    df = pd.DataFrame(rows, columns=["department_id", "lamp"])
-    table = df.pivot_table(index="department_id", columns="lamp", aggfunc="size", fill_value=0)
-    table = table.reindex(columns=["green", "yellow", "red"], fill_value=0).reset_index()
-    return table.astype(int)
+        df = pd.DataFrame(conn.execute(q).all(), columns=["department_id", "total", "overdue", "due_soon"])
+    df = df.fillna(0).astype(int)
+    return pd.DataFrame({"department_id": df["department_id"], "green": df["total"] - df["overdue"] - df["due_soon"],
+                         "yellow": df["due_soon"], "red": df["overdue"]}).astype(int)
 
 
 @memoize(CACHE_SECONDS)
@@ -137,8 +140,9 @@ def names(url: str) -> dict[str, dict]:
                       for r in conn.execute(select(Category.id, Category.code, Category.name,
                                                    Category.major_code, Category.major_name))}
         departments = {r.id: r.name for r in conn.execute(select(Department.id, Department.name))}
+        communities = {r.code: r.name for r in conn.execute(select(Community.code, Community.name))}
     departments[NO_DEPARTMENT] = "未派遣"
-    return {"regions": regions, "categories": categories, "departments": departments}
+    return {"regions": regions, "categories": categories, "departments": departments, "communities": communities}
 
 
 @memoize(3600)
@@ -153,9 +157,10 @@ def region_shapes(url: str) -> dict:
 
 @memoize(CACHE_SECONDS)
 def headline(url: str, scope: Scope) -> dict:
-    """KPIs for the scope's last day, its month, and cases still open from the last year."""
+    """KPIs for the scope's last day, the whole scope (the board's range), and cases still
+    open from the last year."""
     day = scope.day_to
-    windows = {"day": replace(scope, day_from=day), "month": replace(scope, day_from=day.replace(day=1)),
+    windows = {"day": replace(scope, day_from=day), "range": scope,
                "year": replace(scope, day_from=day - timedelta(days=364))}
     return {name: indicators(counts(url, window)).iloc[0].to_dict() | {"day_from": window.day_from}
             for name, window in windows.items()}
@@ -180,9 +185,9 @@ def region_scores(url: str, scope: Scope, weights: dict | None = None) -> pd.Dat
 
 def counts_from_cases(url: str, scope: Scope, by: tuple[str, ...] = ()) -> pd.DataFrame:
     """The same table as `counts`, aggregated straight from raw cases: the baseline that
-    benchmarks compare the rollups with."""
+    benchmarks compare the rollups with, and the counts below the rollups' region level."""
     now = utcnow()
-    keys = [DIMENSIONS[d][1].label(d) for d in by]
+    keys = [(RAW_DIMENSIONS[d] if d in RAW_DIMENSIONS else DIMENSIONS[d][1]).label(d) for d in by]
     sums = [func.coalesce(func.sum(case((MEASURES[m](now), 1), else_=0)), 0).label(m)
             for m in [*STORED_MEASURES, *LIVE_MEASURES]]
     durations = [func.coalesce(func.sum(case((end.isnot(None), minutes_between(start, end)), else_=0.0)), 0.0).label(name)
@@ -193,3 +198,47 @@ def counts_from_cases(url: str, scope: Scope, by: tuple[str, ...] = ()) -> pd.Da
         q = q.group_by(*keys)
     with get_engine(url).connect() as conn:
         return pd.DataFrame(conn.execute(q).mappings().all(), columns=[*by, *STORED_MEASURES, *LIVE_MEASURES, *DURATIONS])
+
+
+@memoize(CACHE_SECONDS)
+def community_counts(url: str, scope: Scope) -> pd.DataFrame:
+    """Every measure by 社区 of the scope's region, counted on that region's raw cases.
+
+    The rollups stop at 镇街; one 镇街's cases in a board range are a few thousand rows that
+    the (region_code, reported_at) index finds, so they are grouped directly (README, Scale)."""
+    if not scope.region:
+        raise ValueError("community counts need a region")
+    return counts_from_cases(url, scope, ("community_code",))
+
+
+def area_scores(url: str, scope: Scope, weights: dict | None = None) -> pd.DataFrame:
+    """Indicators one level below the scope, best first: the 镇街 citywide, or the 社区 of the
+    scope's 镇街. Columns `code`, `name`, `level` ("region" or "community") and the indicators;
+    areas without cases are included with no score."""
+    if not scope.region:
+        table = region_scores(url, scope, weights).rename(columns={"region_code": "code"})
+        table["level"] = "region"
+        return table
+    table = indicators(community_counts(url, scope), weights).rename(columns={"community_code": "code"})
+    shapes = community_shapes(url, scope.region)
+    codes = [f["properties"]["code"] for f in shapes["features"]]
+    table = pd.DataFrame({"code": codes}).merge(table, on="code", how="left")
+    table["name"] = table["code"].map({f["properties"]["code"]: f["properties"]["name"] for f in shapes["features"]})
+    table["level"] = "community"
+    return table.sort_values(["score", "code"], ascending=[False, True], na_position="last")
+
+
+@memoize(3600)
+def community_shapes(url: str, region: str) -> dict:
+    """The 社区 of one region as a GeoJSON FeatureCollection keyed by code."""
+    with get_engine(url).connect() as conn:
+        rows = conn.execute(select(Community.code, Community.name, Community.geometry)
+                            .where(Community.region_code == region).order_by(Community.code)).all()
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": r.code, "properties": {"code": r.code, "name": r.name},
+         "geometry": json.loads(r.geometry)} for r in rows]}
+
+
+def area_shapes(url: str, region: str | None) -> dict:
+    """The shapes `area_scores` scores: the 镇街, or the 社区 of one 镇街."""
+    return community_shapes(url, region) if region else region_shapes(url)

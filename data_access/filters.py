@@ -37,8 +37,10 @@ MEASURES = {
     # Live states of open cases, counted from the open-case index rather than rollups.
     "overdue": lambda now: lifecycle.overdue_clause(now),
     "overdue_unclosed": lambda now: lifecycle.overdue_unclosed_clause(now),
+    "due_soon": lambda now: lifecycle.due_soon_clause(now),  # 预警: a yellow 处置 lamp
 }
-STORED_MEASURES = [m for m in MEASURES if m not in ("overdue", "overdue_unclosed")]
+LIVE_ONLY = ("overdue", "overdue_unclosed", "due_soon")
+STORED_MEASURES = [m for m in MEASURES if m not in LIVE_ONLY]
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class CaseQuery(Scope):
     weekday: int | None = None  # local, Monday = 0
     hour: int | None = None  # local hour of day
     status: str | None = None
+    community: str | None = None  # 12-digit 社区 code, inside its region
 
     @classmethod
     def of(cls, scope: Scope, **drill) -> "CaseQuery":
@@ -106,5 +109,8 @@ def case_conditions(query: CaseQuery, now: datetime) -> list:
         conditions.append(local_hour(Case.reported_at) == query.hour)
     if query.status:
         conditions.append(Case.status == query.status)
+    if query.community:
+        # The region prefix lets the (region_code, reported_at) index find a community's cases.
+        conditions += [Case.region_code == query.community[:9], Case.community_code == query.community]
     return conditions
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, literal, or_, select
 
 from .models import Case, CaseStage
+from .sqlfuncs import minutes_between
 
 STEPS = ("report", "file", "dispatch", "handle", "feedback", "verify", "close")
 STEP_LABELS = {
@@ -29,7 +30,6 @@ STATUS_LABELS = {
     "handled": "待反馈", "fed_back": "待核查", "verified": "待结案", "closed": "已结案",
     "rejected": "不予立案", "voided": "已作废",
 }
-OPEN_STATUSES = ("reported", "filed", "dispatched", "suspended", "handled", "fed_back", "verified")
 # English labels of the same codes (LANGUAGE=en).
 STEP_LABELS_EN = {
     "report": "Reported", "file": "Filed", "dispatch": "Dispatched", "handle": "Handled",
@@ -52,6 +52,7 @@ def step_label(code: str, language: str = "zh") -> str:
     return (STEP_LABELS if language == "zh" else STEP_LABELS_EN).get(code, code)
 
 
+OPEN_STATUSES = ("reported", "filed", "dispatched", "suspended", "handled", "fed_back", "verified")
 FINAL_STATUSES = ("closed", "rejected", "voided")
 # Statuses in which the responsible department holds the case and its handling clock runs.
 HANDLING_STATUSES = ("dispatched", "suspended")
@@ -291,6 +292,22 @@ def overdue_clause(now: datetime):
     return or_(and_(Case.status == "dispatched", Case.deadline_at < now),
                and_(Case.status == "suspended", Case.deadline_at < Case.suspended_at))
 
+
+
+def due_soon_clause(now: datetime):
+    """SQL condition for a case whose 处置 lamp is yellow right now (预警): at least YELLOW_AT of
+    the open handle row's limit used, and not yet overdue; equal to `handling_lamp` == "yellow".
+
+    remaining = deadline - (suspended_at or now), so yellow is 0 <= remaining <= (1 - YELLOW_AT) * limit.
+    """
+    limit = select(CaseStage.time_limit_minutes).where(open_handle_row()).limit(1).scalar_subquery()
+    share = (1 - YELLOW_AT) * limit
+
+    def yellow(at):
+        return and_(Case.deadline_at >= at, minutes_between(at, Case.deadline_at) <= share)
+
+    return or_(and_(Case.status == "dispatched", yellow(literal(now))),
+               and_(Case.status == "suspended", yellow(Case.suspended_at)))
 
 
 def overdue_unclosed_clause(now: datetime):

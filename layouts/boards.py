@@ -17,6 +17,7 @@ from data_access import clock
 from data_access.vocabulary import MAJOR_NAMES, SOURCES
 
 from . import panels_city, panels_overview  # noqa: F401  (they register their panels)
+from . import panels_enforcement, panels_image  # noqa: F401  (城管执法 and 城管形象 panels)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ BOARDS = {
                 "rank": "overview.region_ranking", "map": "overview.region_map", "feed": "overview.latest_cases"},
         areas=("kpi kpi kpi", "trend map rank", "funnel map rank", "source top feed"),
         wide_areas=("kpi kpi kpi kpi kpi kpi", "trend funnel map map rank feed", "source top map map rank feed"),
-        columns="1fr 1.45fr 1fr", wide_columns="repeat(6, 1fr)", rows="auto 1fr 1fr 1fr", wide_rows="auto 1fr 1fr",
+        columns="1fr 1.45fr 1fr", wide_columns="repeat(6, 1fr)", rows="auto 1fr 1fr 1.2fr", wide_rows="auto 1fr 1fr",
     ),
     "city-management": Board(
         "city-management", "/board/city-management", "智慧城管", "City management",
@@ -52,6 +53,27 @@ BOARDS = {
         areas=("speed league overdue", "types league overdue", "video heat heat"),
         wide_areas=("speed league league overdue heat heat", "types video video overdue heat heat"),
         columns="1fr 1.3fr 1fr", wide_columns="repeat(6, 1fr)", rows="1fr 1fr 1fr", wide_rows="1fr 1fr",
+    ),
+    "enforcement": Board(
+        "enforcement", "/board/enforcement", "城管执法", "Enforcement",
+        panels={"kpi": "enforcement.kpis", "stage": "enforcement.procedure", "fines": "enforcement.fines_by_violation",
+                "offsite": "enforcement.offsite", "top": "enforcement.top_violations",
+                "kinds": "enforcement.penalty_kinds", "towns": "enforcement.fines_by_region",
+                "duty": "enforcement.duty", "split": "enforcement.work_split", "equip": "enforcement.equipment"},
+        areas=("kpi kpi kpi", "stage fines offsite", "top kinds towns", "duty split equip"),
+        wide_areas=("kpi kpi kpi kpi kpi kpi", "stage fines offsite top kinds towns",
+                    "stage fines duty duty split equip"),
+        columns="1fr 1fr 1fr", wide_columns="repeat(6, 1fr)", rows="auto 1fr 1fr 1fr", wide_rows="auto 1fr 1fr",
+    ),
+    "image": Board(
+        "image", "/board/image", "城管形象", "Public image",
+        panels={"kpi": "image.kpis", "trend": "image.satisfaction_trend", "dept": "image.satisfaction_by_department",
+                "cat": "image.hotline_by_category", "town": "image.hotline_by_region", "media": "image.media_outlets",
+                "mood": "image.sentiment_trend", "words": "image.keywords", "praise": "image.recognition",
+                "pub": "image.publicity"},
+        areas=("kpi kpi kpi", "trend dept cat", "town media mood", "words praise pub"),
+        wide_areas=("kpi kpi kpi kpi kpi kpi", "trend dept cat town media mood", "trend words words praise pub mood"),
+        columns="1fr 1fr 1fr", wide_columns="repeat(6, 1fr)", rows="auto 1fr 1fr 1fr", wide_rows="auto 1fr 1fr",
     ),
 }
 

@@ -9,7 +9,7 @@ from dashboard.panels import Panel, View, register
 from data_access import boards
 from data_access.vocabulary import CASE_TYPES, label
 
-from .charts import GRADE_COLORS, LAMP_COLORS, MUTED, SERIES, donut, empty, figure, graph, percent
+from .charts import LAMP_COLORS, MUTED, SERIES, TICK, donut, empty, figure, graph, grade_color, percent
 
 LEAGUE_ENDS = 8  # rows shown at each end of the department league
 BENCHMARK_MINUTES = 3  # 受理 → 立案 → 派遣 target of the seeds and typical city rules
@@ -20,6 +20,7 @@ def dispatch_speed(df, view: View):
     if df.empty:
         return empty(view)
     total = df["dispatch_minutes"].sum() / df["dispatched"].sum()
+    minutes = view.zh("分钟", "min")
     fig = figure(view, legend=True, margin=(0.4, 0.6, 1.6, 0.4))
     for column, count, name, color in (
             ("file_minutes", "filed", view.zh("受理→立案", "Report→file"), SERIES[1]),
@@ -27,12 +28,12 @@ def dispatch_speed(df, view: View):
         fig.add_scatter(x=df["day"], y=df[column] / df[count].where(df[count] > 0), name=name, mode="lines",
                         line={"color": color, "width": 0.15 * view.rem},
                         customdata=[view.drill_day(d, measure="dispatched") for d in df["day"]],
-                        hovertemplate="%{x|%m-%d} " + name + " %{y:.1f} min<extra></extra>")
+                        hovertemplate="%{x|%m-%d} " + name + " %{y:.1f} " + minutes + "<extra></extra>")
     fig.add_hline(y=BENCHMARK_MINUTES, line={"color": LAMP_COLORS["yellow"], "dash": "dot", "width": 0.1 * view.rem},
                   annotation_text=view.zh(f"目标 {BENCHMARK_MINUTES} 分钟", f"target {BENCHMARK_MINUTES} min"),
-                  annotation_font={"size": 0.65 * view.rem, "color": LAMP_COLORS["yellow"]})
+                  annotation_font={"size": TICK * view.rem, "color": LAMP_COLORS["yellow"]})
     fig.update_xaxes(tickformat="%m-%d")
-    fig.update_yaxes(ticksuffix=" min", rangemode="tozero")
+    fig.update_yaxes(title={"text": minutes}, rangemode="tozero")
     return html.Div([
         html.Div([html.Span(f"{total:.1f}", className="stat-value"),
                   html.Span(view.zh(" 分钟 平均受理至派遣", " min average report to dispatch"), className="stat-unit")],
@@ -54,7 +55,7 @@ def department_league(df, view: View):
     rows = [html.Tr([
         html.Td(dcc.Link(departments.get(d, d), href=view.drill(department=d, measure="handled"))),
         html.Td(number(h)), html.Td(percent(hr)), html.Td(percent(ot)), html.Td(percent(rw)),
-        html.Td(html.Span(g or "—", className="grade", style={"background": GRADE_COLORS.get(g, MUTED)})),
+        html.Td(html.Span(g or "—", className="grade", style={"background": grade_color(g)})),
     ]) for d, h, hr, ot, rw, g in zip(df["department_id"], df["handled"], df["handling_rate"],
                                        df["on_time_handling_rate"], df["rework_rate"], df["grade"])]
     if truncated:
@@ -70,12 +71,13 @@ def overdue_by_department(df, view: View):
     departments = view.names["departments"]
     names = [departments.get(d, d).replace("综合行政执法办公室", "执法办") for d in df["department_id"]]
     fig = figure(view, legend=True, margin=(0.4, 1.2, 1.6, 0.4), barmode="stack")
-    for lamp, name in (("red", view.zh("超期", "Overdue")), ("yellow", view.zh("预警", "Due soon"))):
+    # Both lamps drill to the cases behind them: red is the `overdue` measure, yellow `due_soon`.
+    for lamp, measure, name in (("red", "overdue", view.zh("超期", "Overdue")),
+                                ("yellow", "due_soon", view.zh("预警", "Due soon"))):
         fig.add_bar(y=names, x=df[lamp], orientation="h", name=name, marker={"color": LAMP_COLORS[lamp]},
-                    customdata=[view.drill(department=d, measure="overdue") if lamp == "red" else None
-                                for d in df["department_id"]],
-                    hovertemplate="%{y} " + name + " %{x}<extra></extra>")
-    fig.update_yaxes(tickfont={"size": 0.65 * view.rem, "color": "#dcebff"})
+                    customdata=[view.drill(department=d, measure=measure) for d in df["department_id"]],
+                    hovertemplate="%{y} " + name + " %{x} " + view.zh("件", "cases") + "<extra></extra>")
+    fig.update_yaxes(tickfont={"size": TICK * view.rem, "color": "#dcebff"}, dtick=1)
     fig.update_xaxes(dtick=1 if df[["red", "yellow"]].sum(axis=1).max() < 10 else None)
     return graph("city.overdue_by_department", fig)
 
@@ -105,11 +107,16 @@ WEEKDAYS = {"zh": ["周一", "周二", "周三", "周四", "周五", "周六", "
 def weekday_hour(df, view: View):
     grid = df.pivot(index="weekday", columns="hour", values="reported")
     links = [[view.drill(weekday=w, hour=h) for h in grid.columns] for w in grid.index]
+    unit = view.zh("件", "cases")
     fig = figure(view, margin=(0.4, 0.4, 0.2, 0.4))
     fig.add_heatmap(z=grid.values, x=[f"{h:02d}" for h in grid.columns], y=WEEKDAYS[view.language],
                     colorscale=[[0, "rgba(10, 40, 80, 0.6)"], [0.5, "#1a7dff"], [1, "#00d4ff"]], customdata=links,
-                    xgap=0.12 * view.rem, ygap=0.12 * view.rem, showscale=False,
-                    hovertemplate="%{y} %{x}:00 %{z}<extra></extra>")
+                    xgap=0.12 * view.rem, ygap=0.12 * view.rem, zmin=0, showscale=True,
+                    colorbar={"thickness": 0.6 * view.rem, "len": 1, "x": 1.01, "xpad": 0.3 * view.rem,
+                              "ypad": 0, "outlinewidth": 0, "tickfont": {"size": TICK * view.rem, "color": MUTED},
+                              "title": {"text": view.zh("上报 件", "Reports"), "side": "top",
+                                        "font": {"size": TICK * view.rem, "color": MUTED}}},
+                    hovertemplate="%{y} %{x}:00 %{z} " + unit + "<extra></extra>")
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_xaxes(showgrid=False, dtick=2)
     return graph("city.weekday_hour", fig)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 from dash import dcc, html
 
+from dashboard import urlstate
 from dashboard.i18n import number
 from dashboard.panels import Panel, View, register
 from data_access import boards
@@ -11,42 +12,64 @@ from data_access.clock import LOCAL_OFFSET
 from data_access.lifecycle import STATUS_LABELS
 from data_access.vocabulary import SOURCES, label
 
-from .charts import GRADE_COLORS, MUTED, SERIES, donut, empty, figure, graph, kpi, percent
+from .charts import (BASE, GRADE_COLORS, GRADE_RANGES, MUTED, NO_GRADE_COLOR, SERIES, TICK, donut, empty, figure,
+                     grade_key, graph, kpi, percent, rank_list)
+
+
+def range_label(view: View) -> str:
+    """The board's range in words: 近30天, 本月 … or the dates of a custom range."""
+    name = urlstate.range_name_of(view.search)
+    if name == "custom":
+        scope = view.scope
+        return f"{scope.day_from:%m-%d}–{scope.day_to:%m-%d}"
+    return urlstate.RANGES[name][0 if view.language == "zh" else 1]
 
 
 def kpis(data: dict, view: View):
-    day, month, year = data["day"], data["month"], data["year"]
-    today = view.zh("今日", "Today")
-    this_month = view.zh("本月", "Month")
-    day_range = {"range": "custom", "from": str(day["day_from"]), "to": str(view.scope.day_to)}
-    month_range = {"range": "custom", "from": str(month["day_from"]), "to": str(view.scope.day_to)}
-    year_range = {"range": "custom", "from": str(year["day_from"]), "to": str(view.scope.day_to)}
+    """Three tiles of the range's last day, two rates over the board's range, and open cases
+    now; each label names the range it counts, so a changed range reads on the strip."""
+    day, ranged, year = data["day"], data["range"], data["year"]
+    last = view.scope.day_to
+    on_day = view.zh("今日", "Today") if last == view.today else f"{last:%m-%d}"
+    over = range_label(view)
+    sep = "" if view.language == "zh" else " "
+    day_range = {"range": "custom", "from": str(day["day_from"]), "to": str(last)}
+    year_range = {"range": "custom", "from": str(year["day_from"]), "to": str(last)}
     return html.Div([
-        kpi(f"{today}{view.zh('上报', ' reported')}", number(day["reported"]), view.drill(**day_range)),
-        kpi(f"{today}{view.zh('立案', ' filed')}", number(day["filed"]), view.drill(**day_range, measure="filed")),
-        kpi(f"{today}{view.zh('结案', ' closed')}", number(day["closed"]), view.drill(**day_range, measure="closed")),
-        kpi(f"{this_month}{view.zh('结案率', ' closing rate')}", percent(month["closing_rate"]),
-            view.drill(**month_range, measure="closed"), note=f"{number(month['closed'])} / {number(month['due_closing'])}"),
-        kpi(f"{this_month}{view.zh('按期结案率', ' on-time closing')}", percent(month["on_time_closing_rate"]),
-            view.drill(**month_range, measure="closed_on_time"),
-            note=f"{number(month['closed_on_time'])} / {number(month['due_closing'])}"),
-        kpi(view.zh("在办", "Open"), number(year["open"]), view.drill(**year_range, measure="open")),
+        kpi(f"{on_day}{sep}{view.zh('上报', 'reported')}", number(day["reported"]), view.drill(**day_range)),
+        kpi(f"{on_day}{sep}{view.zh('立案', 'filed')}", number(day["filed"]), view.drill(**day_range, measure="filed")),
+        kpi(f"{on_day}{sep}{view.zh('结案', 'closed')}", number(day["closed"]), view.drill(**day_range, measure="closed")),
+        kpi(f"{over}{sep}{view.zh('结案率', 'closing rate')}", percent(ranged["closing_rate"]),
+            view.drill(measure="closed"), note=f"{number(ranged['closed'])} / {number(ranged['due_closing'])}"),
+        kpi(f"{over}{sep}{view.zh('按期结案率', 'on-time closing')}", percent(ranged["on_time_closing_rate"]),
+            view.drill(measure="closed_on_time"),
+            note=f"{number(ranged['closed_on_time'])} / {number(ranged['due_closing'])}"),
+        kpi(view.zh("在办", "Open"), number(year["open"]), view.drill(**year_range, measure="open"),
+            note=view.zh("近一年上报", "reported in the last year")),
         kpi(view.zh("超期", "Overdue"), number(year["overdue"]), view.drill(**year_range, measure="overdue"),
-            tone="alarm" if year["overdue"] else ""),
+            tone="alarm" if year["overdue"] else "", note=view.zh("当前处置超时", "handling late now")),
     ], className="kpi-row")
 
 
+TREND_COLORS = {"reported": SERIES[0], "closed": SERIES[4]}  # cyan and violet: two clearly different series
+
+
 def case_trend(df, view: View):
+    unit = view.zh("件", "cases")
     fig = figure(view, legend=True, margin=(0.4, 0.6, 1.6, 0.4))
-    for measure, name, color in (("reported", view.zh("上报", "Reported"), SERIES[0]),
-                                 ("closed", view.zh("结案", "Closed"), SERIES[1])):
+    for measure, name, symbol in (("reported", view.zh("上报", "Reported"), "circle"),
+                                  ("closed", view.zh("结案", "Closed"), "diamond")):
+        color = TREND_COLORS[measure]
         fig.add_scatter(x=df["day"], y=df[measure], name=name, mode="lines+markers",
-                        line={"color": color, "width": 0.15 * view.rem, "shape": "spline", "smoothing": 0.6},
-                        marker={"size": 0.35 * view.rem}, fill="tozeroy" if measure == "reported" else None,
+                        line={"color": color, "width": 0.15 * view.rem, "shape": "spline", "smoothing": 0.6,
+                              "dash": "solid" if measure == "reported" else "dot"},
+                        marker={"size": 0.4 * view.rem, "symbol": symbol}, fill="tozeroy" if measure == "reported" else None,
                         fillcolor="rgba(0, 212, 255, 0.08)",
                         customdata=[view.drill_day(d, measure=measure) for d in df["day"]],
-                        hovertemplate="%{x|%m-%d} " + name + " %{y}<extra></extra>")
+                        hovertemplate="%{x|%m-%d} " + name + " %{y} " + unit + "<extra></extra>")
     fig.update_xaxes(tickformat="%m-%d")
+    fig.update_yaxes(title={"text": view.zh("件/日", "cases per day"), "standoff": 0.3 * view.rem},
+                     rangemode="tozero")
     return graph("overview.case_trend", fig)
 
 
@@ -62,13 +85,13 @@ def funnel(df, view: View):
     fig.add_funnel(
         y=[view.zh(*FUNNEL_LABELS[m]) for m in FUNNEL], x=[int(row[m]) for m in FUNNEL],
         texttemplate="%{value:,}  (%{percentInitial:.1%})", textposition="inside", constraintext="none",
-        textfont={"size": 0.72 * view.rem, "color": "#021022"}, connector={"fillcolor": "rgba(0,212,255,0.07)"},
+        textfont={"size": TICK * view.rem, "color": "#021022"}, connector={"fillcolor": "rgba(0,212,255,0.07)"},
         marker={"color": ["#00d4ff", "#00c2f0", "#0aaee0", "#1496d4", "#1a7dff", "#19c6b0", "#19e3c1"],
                 "line": {"width": 0}},
         customdata=[view.drill(measure=m) for m in FUNNEL], hovertemplate="%{y} %{x}<extra></extra>",
     )
     fig.update_layout(funnelgap=0.12)
-    fig.update_yaxes(tickfont={"size": 0.8 * view.rem, "color": "#dcebff"})
+    fig.update_yaxes(tickfont={"size": BASE * view.rem, "color": "#dcebff"})
     return graph("overview.funnel", fig)
 
 
@@ -88,56 +111,88 @@ def top_categories(df, view: View):
     fig = figure(view, margin=(0.4, 1.6, 0.2, 0.4))
     fig.add_bar(y=[categories[c][1] for c in df["category_id"]], x=df["reported"], orientation="h",
                 marker={"color": SERIES[0], "line": {"width": 0}}, text=df["reported"], textposition="outside",
-                textfont={"size": 0.7 * view.rem, "color": MUTED}, cliponaxis=False,
+                textfont={"size": TICK * view.rem, "color": MUTED}, cliponaxis=False, constraintext="none",
                 customdata=[view.drill(category=categories[c][0]) for c in df["category_id"]],
                 hovertemplate="%{y} %{x}<extra></extra>")
-    fig.update_yaxes(tickfont={"size": 0.75 * view.rem, "color": "#dcebff"})
+    fig.update_yaxes(tickfont={"size": TICK * view.rem, "color": "#dcebff"}, dtick=1)
     fig.update_xaxes(showgrid=False, showticklabels=False)
     return graph("overview.top_categories", fig)
 
 
+def _area_drill(view: View, level: str, code: str) -> str:
+    return view.drill(community=code) if level == "community" else view.drill(region=code)
+
+
+def _short(name: str) -> str:
+    for suffix in ("街道", "镇", "社区", "村"):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name.removesuffix(suffix)
+    return name
+
+
+def _area_note(table, view: View) -> str:
+    """Which areas a ranking or map shows: the 镇街, or one 镇街's 社区, and those without cases."""
+    scored = int(table["score"].notna().sum())
+    idle = len(table) - scored
+    if view.scope.region:
+        town = view.names["regions"].get(view.scope.region, view.scope.region)
+        text = view.zh(f"{town} · {scored} 个社区", f"{town} · {scored} communities")
+    else:
+        text = view.zh(f"{scored} 个镇街", f"{scored} towns")
+    if idle:
+        text += view.zh(f"（另有 {idle} 个本期无案件）", f" ({idle} without cases in this range)")
+    return text
+
+
 def region_ranking(df, view: View):
-    df = df.dropna(subset=["score"]).iloc[::-1]
-    if df.empty:
+    """Towns, or one town's communities, on bars from 0 to 100 in their grade colours."""
+    scored = df.dropna(subset=["score"])
+    if scored.empty:
         return empty(view)
-    fig = figure(view, margin=(0.4, 2.4, 0.2, 0.4))
-    fig.add_bar(y=df["name"], x=df["score"], orientation="h",
-                marker={"color": [GRADE_COLORS[g] for g in df["grade"]], "line": {"width": 0}},
-                text=[f"{s:.1f} {g}" for s, g in zip(df["score"], df["grade"])], textposition="outside",
-                textfont={"size": 0.65 * view.rem, "color": "#dcebff"}, cliponaxis=False,
-                customdata=[view.drill(region=r) for r in df["region_code"]],
-                hovertemplate="%{y} " + view.zh("综合指标值", "score") + " %{x:.1f}<extra></extra>")
-    low = max(0.0, float(df["score"].min()) - 5)
-    fig.update_xaxes(range=[low, 100], showgrid=False, showticklabels=False)
-    fig.update_yaxes(tickfont={"size": 0.62 * view.rem, "color": "#dcebff"})
-    fig.update_layout(bargap=0.25)
-    return graph("overview.region_ranking", fig)
+    rows = [(_short(name), score, grade, _area_drill(view, level, code))
+            for name, score, grade, level, code in zip(scored["name"], scored["score"], scored["grade"],
+                                                       scored["level"], scored["code"])]
+    return rank_list(rows, view, note=_area_note(df, view))
 
 
 def region_map(data, view: View):
+    """Towns, or one town's communities, filled with their fixed grade colours."""
     table, shapes = data
-    table = table.dropna(subset=["score"])
+    if not shapes["features"]:
+        return empty(view)
     fig = figure(view, margin=(0, 0, 0, 0))
-    fig.add_choropleth(
-        geojson=shapes, locations=table["region_code"], z=table["score"], featureidkey="properties.code",
-        colorscale=[[0, "#ff5a6e"], [0.5, "#ffb547"], [1, "#19e3c1"]], zmin=max(40.0, table["score"].min()),
-        zmax=100, marker={"line": {"color": "rgba(0, 212, 255, 0.65)", "width": 0.06 * view.rem}},
-        colorbar={"thickness": 0.5 * view.rem, "len": 0.6, "x": 0.98, "tickfont": {"size": 0.65 * view.rem, "color": MUTED},
-                  "title": {"text": view.zh("综合指标值", "Score"), "font": {"size": 0.65 * view.rem, "color": MUTED}}},
-        text=table["name"], customdata=[view.drill(region=r) for r in table["region_code"]],
-        hovertemplate="%{text} %{z:.1f}<extra></extra>",
-    )
-    labels = {f["properties"]["code"]: f for f in shapes["features"]}
+    level = table["level"].iloc[0] if len(table) else "region"
+    groups = [(g, f"{g} {GRADE_RANGES[g]}", GRADE_COLORS[g], table[table["grade"] == g]) for g in GRADE_COLORS]
+    groups.append((None, view.zh("无案件", "no cases"), NO_GRADE_COLOR, table[table["score"].isna()]))
+    for grade, name, color, part in groups:
+        # One trace per grade with a one-colour scale: the legend is the grade key, always all five.
+        fig.add_choropleth(
+            geojson=shapes, locations=list(part["code"]), z=[1] * len(part), featureidkey="properties.code",
+            colorscale=[[0, color], [1, color]], showscale=False, name=name,
+            marker={"line": {"color": "rgba(0, 212, 255, 0.65)", "width": 0.06 * view.rem}},
+            text=[f"{n} {s:.1f} {grade}" if grade else f"{n}" for n, s in zip(part["name"], part["score"])],
+            customdata=[_area_drill(view, level, c) for c in part["code"]],
+            hovertemplate="%{text}<extra></extra>",
+        )
+    features = {f["properties"]["code"]: f for f in shapes["features"]}
     lons, lats, texts = [], [], []
-    for code, name in zip(table["region_code"], table["name"]):
-        ring = labels[code]["geometry"]["coordinates"][0]
+    for code, name in zip(table["code"], table["name"]):
+        ring = _outer_ring(features[code]["geometry"])
         lons.append(sum(p[0] for p in ring) / len(ring))
         lats.append(sum(p[1] for p in ring) / len(ring))
-        texts.append(name.removesuffix("街道").removesuffix("镇"))
-    fig.add_scattergeo(lon=lons, lat=lats, text=texts, mode="text", hoverinfo="skip",
-                       textfont={"size": 0.6 * view.rem, "color": "#eaf4ff"})
+        texts.append(_short(name))
+    fig.add_scattergeo(lon=lons, lat=lats, text=texts, mode="text", hoverinfo="skip", showlegend=False,
+                       textfont={"size": TICK * view.rem, "color": "#eaf4ff"})
     fig.update_geos(fitbounds="locations", visible=False, bgcolor="rgba(0,0,0,0)", projection_type="mercator")
-    return graph("overview.region_map", fig)
+    return html.Div([graph("overview.region_map", fig), grade_key(view, _area_note(table, view))],
+                    className="panel-stack")
+
+
+def _outer_ring(geometry: dict) -> list:
+    """The outer ring of a Polygon, or of a MultiPolygon's largest part (by point count)."""
+    if geometry["type"] == "MultiPolygon":
+        return max((poly[0] for poly in geometry["coordinates"]), key=len)
+    return geometry["coordinates"][0]
 
 
 def latest_cases(df, view: View):
@@ -164,8 +219,10 @@ register(
           source_mix),
     Panel("overview.top_categories", "高发问题 TOP10", "Top 10 problems",
           lambda url, scope: boards.counts(url, scope, ("category_id",)), top_categories),
-    Panel("overview.region_ranking", "镇街综合排名", "Town ranking", boards.region_scores, region_ranking, refresh_seconds=120),
-    Panel("overview.region_map", "镇街综合指标分布", "Town scores map",
-          lambda url, scope: (boards.region_scores(url, scope), boards.region_shapes(url)), region_map, refresh_seconds=120),
+    Panel("overview.region_ranking", "综合排名", "Score ranking", boards.area_scores, region_ranking,
+          refresh_seconds=120),
+    Panel("overview.region_map", "综合指标分布", "Score map",
+          lambda url, scope: (boards.area_scores(url, scope), boards.area_shapes(url, scope.region)), region_map,
+          refresh_seconds=120),
     Panel("overview.latest_cases", "最新案件", "Latest cases", boards.latest_cases, latest_cases, refresh_seconds=15),
 )
