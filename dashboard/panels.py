@@ -44,6 +44,17 @@ class View:
     def drill_day(self, day, **params) -> str:
         return self.drill(range="custom", **{"from": str(day), "to": str(day)}, **params)
 
+    def drill_objects(self, kind: str, **params) -> str:
+        """The /objects/<kind> link (data_access.objects) with this view's region and time range,
+        narrowed by the kind's named filters in `params` (None values drop a key)."""
+        merged = {k: v for k, v in parse_qsl(self.search.lstrip("?")) if k in ("region", "range", "from", "to")}
+        for key, value in params.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = str(value)
+        return f"/objects/{kind}?" + urlencode(merged)
+
 
 @dataclass(frozen=True)
 class Panel:
