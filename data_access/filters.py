@@ -59,7 +59,7 @@ class CaseQuery(Scope):
     """A scope narrowed by a drill-down click."""
 
     measure: str | None = None
-    category: str | None = None  # 5-digit event code
+    category: str | None = None  # 5-digit event code, or several separated by commas
     department: int | None = None
     case_type: str | None = None  # component or event
     weekday: int | None = None  # local, Monday = 0
@@ -95,7 +95,7 @@ def case_conditions(query: CaseQuery, now: datetime) -> list:
         if query.major:
             picked = picked.where(Category.major_code == query.major)
         if query.category:
-            picked = picked.where(Category.code == query.category)
+            picked = picked.where(Category.code.in_(query.category.split(",")))  # one code or a list
         conditions.append(Case.category_id.in_(picked.scalar_subquery()))
     if query.measure:
         conditions.append(MEASURES[query.measure](now))

@@ -59,7 +59,7 @@ def chips(query: CaseQuery, range_name: str, lk: case_list.Lookups) -> list[tupl
     if query.major:
         out.append(("大类", lk.majors.get(query.major, query.major)))
     if query.category:
-        out.append(("小类", lk.events.get(query.category, f"{query.category} (未知)")))
+        out.append(("小类", "、".join(lk.events.get(c, f"{c} (未知)") for c in query.category.split(","))))
     if query.source:
         out.append(("来源", SOURCES[query.source][0]))
     if query.measure:
