@@ -1,21 +1,23 @@
 /* The three maps' Leaflet functions, used from Python as {"variable": "cockpitMaps.<name>"}.
    Hand-written (no dash_extensions.javascript.assign). Sizes follow the root font size, so a
    4K wall draws lines and markers twice as thick as 1080p, like the rem-sized page around them.
-   dash-leaflet passes `context` (the component's props, including `hideout`) last. */
+   dash-leaflet passes `context` (the component's props, including `hideout`) last.
+
+   Colours and shapes are not chosen here: layouts/maps.py declares one style per class of
+   feature (STYLES) and passes a layer's styles in its hideout; every feature carries its class
+   in properties.cls. The legend is made from the same declaration.
+
+   Clicks on the canvas pick the NEAREST feature to the pointer within a tolerance that grows
+   with the zoom (Leaflet's own canvas picks the topmost feature within a fixed tolerance, which
+   at city zoom is often a neighbouring pipe). */
 window.cockpitMaps = (function () {
     "use strict";
+
+    var DARK = "#041431";
 
     function rem() {
         return parseFloat(getComputedStyle(document.documentElement).fontSize) / 16 || 1;
     }
-
-    var PRESSURE = {high: "#ff4d5e", sub_high: "#ff9f2e", medium: "#ffe14d", low: "#3ee08f"};
-    var PRESSURE_WEIGHT = {high: 4, sub_high: 3.2, medium: 2.4, low: 1.6};
-    var ALARM = {1: "#ff2d55", 2: "#ff8a00", 3: "#ffd000"};
-    var DEPTH = {none: "#3ee08f", light: "#4fc3ff", moderate: "#ff9f2e", severe: "#ff2d55"};
-    var STAGE = {found: "#ff2d55", filed: "#ff8a00", stopped: "#ffd000", penalized: "#b07bff", demolished: "#3ee08f"};
-    var ZONE = {high: "#ff2d55", medium: "#ff9f2e", low: "#ffd000"};
-    var FACILITY = {gate: "#ff4d5e", regulator: "#00d4ff", valve: "#a9b8d0"};
 
     function esc(text) {
         return String(text === null || text === undefined ? "" : text)
@@ -27,86 +29,189 @@ window.cockpitMaps = (function () {
         return layer;
     }
 
-    function dot(latlng, color, size, extra) {
-        var r = rem();
-        var options = {radius: size * r, color: "#ffffff", weight: 1.2 * r, fillColor: color, fillOpacity: 0.92};
-        for (var k in (extra || {})) { options[k] = extra[k]; }
-        return L.circleMarker(latlng, options);
+    function styleOf(feature, context) {
+        var styles = (context && context.hideout && context.hideout.styles) || {};
+        var cls = feature.properties && feature.properties.cls;
+        return styles[cls] || {color: "#ffffff", shape: "dot", size: 4, label: String(cls)};
+    }
+
+    /* A marker in a declared style: dots and rings on the canvas, other shapes as small DOM icons. */
+    function marker(latlng, style, extra) {
+        var r = rem(), options;
+        if (style.shape === "dot" || style.shape === "ring") {
+            var ring = style.shape === "ring";
+            options = {radius: style.size * r, color: ring ? style.color : "#ffffff", weight: (ring ? 2.2 : 1.2) * r,
+                       fillColor: ring ? DARK : style.color, fillOpacity: ring ? 0.85 : 0.92};
+            for (var k in (extra || {})) { options[k] = extra[k]; }
+            return L.circleMarker(latlng, options);
+        }
+        var size = Math.round(style.size * 2 * r);
+        var icon = L.divIcon({className: "map-shape", iconSize: [size, size],
+                              html: "<span class='mk mk-" + style.shape + "' style='background:" + style.color + "'></span>"});
+        return L.marker(latlng, {icon: icon, keyboard: false});
     }
 
     function value(v, unit) {
         return v === null || v === undefined ? "无数据" : v + " " + unit;
     }
 
-    /* One pointToLayer for every point layer; hideout.layer says which. */
+    var TIPS = {
+        "gas-sensors": function (p, s) {
+            return "<b>" + esc(p.name) + "</b><br>燃气浓度 " + esc(value(p.value, p.unit)) + " · " + esc(s.label) +
+                (p.level ? "<br><span class='tip-alarm'>" + ["", "一级", "二级", "三级"][p.level] + "报警阈值</span>" : "") +
+                "<br><span class='tip-muted'>" + esc(p.at || "") + "</span>";
+        },
+        "gas-alarms": function (p) {
+            return "<b>" + esc(p.label) + "报警</b> · " + (p.status === "open" ? "未处置" : "已处置") + "<br>" +
+                esc(p.note) + "<br>管段 " + esc(p.pipe) + " · " + esc(p.at);
+        },
+        "gas-hazards": function (p) {
+            return "<b>隐患 · " + esc(p.label) + "</b><br>" + esc(p.note) + "<br>管段 " + esc(p.pipe);
+        },
+        "gas-stations": function (p) { return "<b>" + esc(p.name) + "</b><br>" + esc(p.label); },
+        "gas-valves": function (p) { return "<b>" + esc(p.name) + "</b><br>" + esc(p.label); },
+        "construction": function (p) {
+            return "<b>第三方施工</b> · " + esc(p.label) + "<br>" + esc(p.name) + "<br>" + esc(p["报备"] || "");
+        },
+        "flood-points": function (p) {
+            return "<b>" + esc(p.name) + "</b><br>" + esc(p.label) + " · 水深 " + esc(value(p.depth, "cm")) +
+                "<br><span class='tip-muted'>" + esc(p.at || "") + "</span>";
+        },
+        "rain-gauges": function (p) {
+            return "<b>" + esc(p.name) + "</b><br>1小时雨量 " + esc(value(p.value, "mm")) +
+                (p.flag ? "<br><span class='tip-alarm'>超过 50 mm</span>" : "");
+        },
+        "pump-stations": function (p) {
+            return "<b>" + esc(p.name) + "</b><br>" + esc(p["排水能力"] || "") + " · " + esc(p["状态"] || "");
+        },
+        "illegal-points": function (p) {
+            return "<b>" + esc(p.code) + "</b> · " + esc(p.label) + "<br>" + esc(p.area) + " ㎡";
+        }
+    };
+
+    /* One pointToLayer for every point layer; hideout.layer says which, hideout.styles how. */
     function point(feature, latlng, context) {
         var p = feature.properties, layer = (context && context.hideout && context.hideout.layer) || "";
-        var m;
-        if (layer === "gas-sensors") {
-            var c = p.level ? ALARM[p.level] : "#19e3c1";
-            m = dot(latlng, c, p.level ? 7 : 5);
-            return tip(m, "<b>" + esc(p.name) + "</b><br>燃气浓度 " + esc(value(p.value, p.unit)) +
-                (p.level ? "<br><span class='tip-alarm'>" + ["", "一级", "二级", "三级"][p.level] + "报警</span>" : "") +
-                "<br><span class='tip-muted'>" + esc(p.at || "") + "</span>");
+        var style = styleOf(feature, context);
+        var extra = null;
+        if (layer === "gas-alarms" && p.status === "open") {
+            extra = {weight: 2.5 * rem()};
         }
-        if (layer === "gas-alarms") {
-            var open = p.status === "open";
-            m = dot(latlng, ALARM[p.level] || "#ff2d55", open ? 9 - p.level : 4,
-                    {weight: (open ? 2.5 : 1) * rem(), color: open ? "#ffffff" : "#333",
-                     fillOpacity: open ? 0.95 : 0.45, className: open ? "alarm-open" : ""});
-            return tip(m, "<b>" + esc(p.label) + "报警</b> · " + (open ? "未处置" : "已处置") + "<br>" +
-                       esc(p.note) + "<br>管段 " + esc(p.pipe) + " · " + esc(p.at));
-        }
-        if (layer === "gas-hazards") {
-            m = dot(latlng, p.status === "open" ? "#ff5a6e" : "#ffb547", 3.5, {color: "#1b1b1b"});
-            return tip(m, "<b>隐患 · " + esc(p.label) + "</b><br>" + esc(p.note) + "<br>管段 " + esc(p.pipe));
-        }
-        if (layer === "gas-stations" || layer === "gas-valves") {
-            var size = p.kind === "gate" ? 9 : p.kind === "regulator" ? 5 : 3.5;
-            m = dot(latlng, FACILITY[p.kind] || "#ffffff", size, {color: "#041431"});
-            return tip(m, "<b>" + esc(p.name) + "</b><br>" + esc(p.label));
-        }
-        if (layer === "construction") {
-            m = dot(latlng, "#ff7a1a", 4, {color: "#ffd9b8", weight: 1.5 * rem()});
-            return tip(m, "<b>第三方施工</b><br>" + esc(p.name) + "<br>" + esc(p["报备"] || ""));
-        }
-        if (layer === "flood-points") {
-            m = dot(latlng, DEPTH[p.depth_class] || "#7f9cc6", p.depth_class === "severe" ? 8 : 6);
-            return tip(m, "<b>" + esc(p.name) + "</b><br>" + esc(p.label) + " · 水深 " + esc(value(p.depth, "cm")) +
-                       "<br><span class='tip-muted'>" + esc(p.at || "") + "</span>");
-        }
-        if (layer === "rain-gauges") {
-            m = dot(latlng, p.flag ? "#ff2d55" : "#4f8dff", p.flag ? 8 : 5.5, {color: p.flag ? "#ffffff" : "#bcd4ff"});
-            return tip(m, "<b>" + esc(p.name) + "</b><br>1小时雨量 " + esc(value(p.value, "mm")) +
-                       (p.flag ? "<br><span class='tip-alarm'>超过 50 mm</span>" : ""));
-        }
-        if (layer === "pump-stations") {
-            m = dot(latlng, "#19e3c1", 6, {color: "#041431"});
-            return tip(m, "<b>" + esc(p.name) + "</b><br>" + esc(p["排水能力"] || "") + " · " + esc(p["状态"] || ""));
-        }
-        if (layer === "illegal-points") {
-            m = dot(latlng, STAGE[p.stage] || "#ffffff", 5);
-            return tip(m, "<b>" + esc(p.code) + "</b> · " + esc(p.label) + "<br>" + esc(p.area) + " ㎡");
-        }
-        return dot(latlng, "#ffffff", 4);
+        var m = marker(latlng, style, extra);
+        return TIPS[layer] ? tip(m, TIPS[layer](p, style)) : m;
     }
 
+    /* Cluster bubbles. With styles (the illegal-construction map), the ring shows the mix of the
+       clustered features' classes in their declared colours, so stages stay visible at city zoom. */
     function cluster(feature, latlng, index, context) {
-        var n = feature.properties.point_count;
+        var p = feature.properties, n = p.point_count;
         var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
-        var icon = L.divIcon({html: "<div><span>" + feature.properties.point_count_abbreviated + "</span></div>",
-                              className: "map-cluster map-cluster-" + size, iconSize: null});
-        return L.marker(latlng, {icon: icon});
+        var styles = context && context.hideout && context.hideout.styles;
+        var ring = "", title = "";
+        if (styles && index && index.getLeaves) {
+            var counts = {};
+            index.getLeaves(p.cluster_id, Infinity).forEach(function (leaf) {
+                var cls = leaf.properties.cls;
+                counts[cls] = (counts[cls] || 0) + 1;
+            });
+            var stops = [], lines = [], at = 0;
+            Object.keys(styles).forEach(function (cls) {
+                var k = counts[cls] || 0;
+                if (!k) { return; }
+                var from = at;
+                at += 360 * k / n;
+                stops.push(styles[cls].color + " " + from.toFixed(2) + "deg " + at.toFixed(2) + "deg");
+                lines.push("<span class='tip-swatch' style='background:" + styles[cls].color + "'></span>" +
+                           esc(styles[cls].label) + " " + k);
+            });
+            ring = " style='background: conic-gradient(" + stops.join(", ") + ")'";
+            title = "<b>" + n + " 处</b><br>" + lines.join("<br>");
+        }
+        var icon = L.divIcon({html: "<div" + ring + "><span>" + p.point_count_abbreviated + "</span></div>",
+                              className: "map-cluster map-cluster-" + size + (ring ? " map-cluster-mix" : ""),
+                              iconSize: null});
+        var m = L.marker(latlng, {icon: icon});
+        if (title) { m.bindTooltip(title, {className: "map-tip", direction: "top"}); }
+        return m;
     }
+
+    /* ---- canvas hit-testing: the nearest feature within a zoom-dependent tolerance ---- */
+
+    function tolerance(map) {
+        var z = map ? map.getZoom() : 12;
+        return (z <= 11 ? 3 : z <= 14 ? 5 : 8) * rem();
+    }
+
+    function distance(layer, point, tol) {
+        if (layer instanceof L.CircleMarker) {
+            var d = point.distanceTo(layer._point) - layer._radius;
+            return d <= tol ? Math.max(d, 0) : Infinity;
+        }
+        if (!(layer instanceof L.Polyline) || !layer._pxBounds) { return Infinity; }
+        var half = (layer.options.stroke ? layer.options.weight / 2 : 0);
+        var b = layer._pxBounds, dx = Math.max(b.min.x - point.x, 0, point.x - b.max.x),
+            dy = Math.max(b.min.y - point.y, 0, point.y - b.max.y);
+        if (Math.sqrt(dx * dx + dy * dy) - half > tol) { return Infinity; }  /* far from its box */
+        var best = Infinity, parts = layer._parts, closed = layer instanceof L.Polygon;
+        for (var i = 0; i < parts.length; i++) {
+            var part = parts[i];
+            for (var j = 0, k = part.length - 1; j < part.length; k = j++) {
+                if (!closed && j === 0) { continue; }
+                best = Math.min(best, L.LineUtil.pointToSegmentDistance(point, part[k], part[j]) - half);
+            }
+        }
+        if (best <= tol) { return Math.max(best, 0); }
+        /* inside a filled area: it counts, but any line or marker near the pointer comes first */
+        if (closed && layer.options.fill && layer._containsPoint(point)) { return tol; }
+        return Infinity;
+    }
+
+    function installHitTest() {
+        if (!window.L || !L.Canvas || L.Canvas.prototype._cockpitNearest) { return; }
+        var proto = L.Canvas.prototype;
+        proto._cockpitNearest = true;
+        proto._nearestLayer = function (point) {
+            var best = null, bestD = Infinity, tol = tolerance(this._map);
+            for (var order = this._drawFirst; order; order = order.next) {
+                var layer = order.layer;
+                if (!layer.options.interactive) { continue; }
+                var d = distance(layer, point, tol);
+                if (d <= bestD) { best = layer; bestD = d; }  /* a tie goes to the topmost, as in Leaflet */
+            }
+            return best;
+        };
+        proto._onClick = function (e) {
+            var point = this._map.mouseEventToLayerPoint(e), layer = this._nearestLayer(point);
+            if (layer && (e.type === "click" || e.type === "preclick") && this._map._draggableMoved(layer)) {
+                layer = null;
+            }
+            this._fireEvent(layer ? [layer] : false, e);
+        };
+        proto._handleMouseHover = function (e, point) {
+            if (this._mouseHoverThrottled) { return; }
+            var candidate = this._nearestLayer(point);
+            if (candidate !== this._hoveredLayer) {
+                this._handleMouseOut(e);
+                if (candidate) {
+                    L.DomUtil.addClass(this._container, "leaflet-interactive");
+                    this._fireEvent([candidate], e, "mouseover");
+                    this._hoveredLayer = candidate;
+                }
+            }
+            this._fireEvent(this._hoveredLayer ? [this._hoveredLayer] : false, e);
+            this._mouseHoverThrottled = true;
+            setTimeout(L.Util.bind(function () { this._mouseHoverThrottled = false; }, this), 32);
+        };
+    }
+
+    installHitTest();
 
     return {
-        PRESSURE: PRESSURE, DEPTH: DEPTH, STAGE: STAGE,
         point: point,
         cluster: cluster,
+        tolerance: tolerance,
         regionStyle: function (feature, context) {
-            /* Thin pipes on a canvas are hard to hit: accept clicks a few pixels off a line. Renderers
-               read their options through the prototype, so this reaches maps already drawn. */
-            if (L.Canvas && !(L.Canvas.prototype.options.tolerance >= 3)) { L.Canvas.prototype.options.tolerance = 3 * rem(); }
+            installHitTest();
             var tiles = context && context.hideout && context.hideout.tiles;
             var focus = context && context.hideout && context.hideout.region;
             var mine = focus && feature.properties.code === focus;
@@ -121,27 +226,23 @@ window.cockpitMaps = (function () {
                                                              className: "region-label", interactive: false});
             if (label) { layer.on("tooltipopen", function (e) { e.tooltip.setLatLng([label[1], label[0]]); }); }
         },
-        pipeStyle: function (feature) {
-            var p = feature.properties.pressure;
-            return {color: PRESSURE[p] || "#ffffff", weight: (PRESSURE_WEIGHT[p] || 2) * rem(), opacity: 0.9,
-                    lineCap: "round"};
+        lineStyle: function (feature, context) {
+            var s = styleOf(feature, context);
+            return {color: s.color, weight: s.size * rem(), opacity: 0.9, lineCap: "round"};
+        },
+        areaStyle: function (feature, context) {
+            var s = styleOf(feature, context);
+            return {color: s.color, weight: 1.2 * rem(), dashArray: s.shape === "area" ? "4 3" : null,
+                    fillColor: s.color, fillOpacity: s.shape === "area" ? 0.2 : 0.55};
         },
         pipeEach: function (feature, layer) {
             var p = feature.properties;
             layer.bindTooltip("<b>" + esc(p.code) + "</b> · " + esc(p.label) + "<br>" + esc(p.material) + " DN" +
                               esc(p.dn) + " · " + esc(p.year) + "年", {className: "map-tip", sticky: true});
         },
-        zoneStyle: function (feature) {
-            var c = ZONE[feature.properties.kind] || "#ffd000";
-            return {color: c, weight: 1.2 * rem(), dashArray: "4 3", fillColor: c, fillOpacity: 0.18};
-        },
         zoneEach: function (feature, layer) {
             layer.bindTooltip(esc(feature.properties.name) + " · " + esc(feature.properties.label),
                               {className: "map-tip", sticky: true});
-        },
-        siteStyle: function (feature) {
-            var c = STAGE[feature.properties.stage] || "#ffffff";
-            return {color: c, weight: 1.5 * rem(), fillColor: c, fillOpacity: 0.55};
         },
         siteEach: function (feature, layer) {
             var p = feature.properties;

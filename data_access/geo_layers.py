@@ -43,7 +43,9 @@ ILLEGAL_CATEGORY = "06001"
 PIPE_CASE_BUFFER_M = 150  # gas cases this close to a pipe are "along" it
 CONSTRUCTION_RISK_M = 100  # third-party construction this close to a pipe is a risk
 FLOOD_CASE_RADIUS_M = 500
-CAMERA_RADIUS_M = 3000
+CAMERA_RADIUS_M = 1000  # 周边视频: cameras this close to a waterlogging point
+CAMERA_SEARCH_M = 3000  # beyond the radius, the nearest camera this close is named (with its distance)
+CAMERA_LIMIT = 4
 
 PRESSURES = {"high": "高压", "sub_high": "次高压", "medium": "中压", "low": "低压"}
 STAGES = {"found": "发现", "filed": "立案", "stopped": "停工", "penalized": "处罚", "demolished": "拆除"}
@@ -57,6 +59,10 @@ ZONE_LEVELS = {"high": "高风险", "medium": "中风险", "low": "低风险"}
 DEPTH_CLASSES = {"none": "无积水 <3cm", "light": "轻度 3–10cm", "moderate": "中度 10–25cm", "severe": "严重 >25cm"}
 RAIN_FLAG_MM = 50.0
 GAS_ALARM_LEL = ((20.0, 1), (10.0, 2), (5.0, 3))  # %LEL at or above → alarm level
+
+
+# Every feature carries "cls", its style class within its layer; layouts/maps.py declares one
+# style (colour, shape, legend label) per (layer, class), and the legend is made from that.
 
 
 class LayerError(ValueError):
@@ -135,18 +141,19 @@ def _pipes(conn, bbox, region, at, pressure=None):
          .where(_in_bbox(GasPipeline, bbox), _in_region(GasPipeline, region)))
     if pressure:
         q = q.where(GasPipeline.pressure.in_(pressure))
-    return [(g, {"id": i, "code": c, "pressure": p, "label": PRESSURES[p], "material": m, "dn": d, "year": y})
+    return [(g, {"id": i, "code": c, "pressure": p, "cls": p, "label": PRESSURES[p], "material": m, "dn": d, "year": y})
             for i, c, p, m, d, y, g in conn.execute(q.order_by(GasPipeline.id))]
 
 
-def _features(layer: str, labels: dict):
+def _features(layer: str, labels: dict, cls=None):
+    """Map features of one layer; `cls` (a fixed class) overrides the kind as the style class."""
     def build(conn, bbox, region, at):
         rows = conn.execute(select(MapFeature.id, MapFeature.code, MapFeature.name, MapFeature.kind,
                                    MapFeature.lon, MapFeature.lat, MapFeature.geometry, MapFeature.props)
                             .where(MapFeature.layer == layer, _in_bbox(MapFeature, bbox), _in_region(MapFeature, region))
                             .order_by(MapFeature.id)).all()
-        return [(g or _point(lo, la), {"id": i, "code": c, "name": n, "kind": k, "label": labels.get(k, k),
-                                       **(json.loads(p) if p else {})})
+        return [(g or _point(lo, la), {"id": i, "code": c, "name": n, "kind": k, "cls": cls or k,
+                                       "label": labels.get(k, k), **(json.loads(p) if p else {})})
                 for i, c, n, k, lo, la, g, p in rows]
     return build
 
@@ -163,8 +170,10 @@ def _sensors(kind: str):
             props = {"id": sid, "code": code, "name": name, "unit": unit, "value": value, "at": _iso(measured)}
             if kind == "gas":
                 props["level"] = gas_level(value)
+                props["cls"] = "nodata" if value is None else "over" if props["level"] else "normal"
             else:
                 props["flag"] = value is not None and value > RAIN_FLAG_MM
+                props["cls"] = "nodata" if value is None else "flag" if props["flag"] else "ok"
             out.append((_point(lon, lat), props))
         return out
     return build
@@ -177,7 +186,8 @@ def _flood_points(conn, bbox, region, at):
     values = _readings_at(conn, [sensor_of[p["id"]] for _, p in rows if sensor_of.get(p["id"])], at)
     for _, props in rows:
         value, measured = values.get(sensor_of.get(props["id"]), (None, None))
-        props.update(depth=value, depth_class=depth_class(value), at=_iso(measured))
+        props.update(depth=value, depth_class=depth_class(value), at=_iso(measured),
+                     cls=depth_class(value) or "nodata")
     return rows
 
 
@@ -190,6 +200,7 @@ def _gas_events(kind: str):
         if kind == "hazard":
             q = q.where(GasEvent.status != "closed")
         return [(_point(lon, lat), {"id": i, "pipe": code, "at": _iso(t), "level": lv, "status": s, "note": n,
+                                    "cls": (str(lv) if s == "open" else "closed") if kind == "alarm" else s,
                                     "label": ALARM_LEVELS.get(lv) if kind == "alarm" else HAZARD_STATUS.get(s)})
                 for i, pid, t, lv, s, n, lon, lat, code in conn.execute(q.order_by(GasEvent.id))]
     return build
@@ -200,7 +211,7 @@ def _illegal_sites(conn, bbox, region, at):
                                IllegalSite.area_m2, IllegalSite.channel, IllegalSite.geometry)
                         .where(_in_bbox(IllegalSite, bbox), _in_region(IllegalSite, region))
                         .order_by(IllegalSite.id)).all()
-    return [(g, {"id": i, "code": c, "stage": s, "label": STAGES[s], "type": BUILD_TYPES[b], "area": a,
+    return [(g, {"id": i, "code": c, "stage": s, "cls": s, "label": STAGES[s], "type": BUILD_TYPES[b], "area": a,
                  "channel": CHANNELS[ch]}) for i, c, s, b, a, ch, g in rows]
 
 
@@ -210,7 +221,7 @@ def _illegal_points(conn, bbox, region, at):
                                IllegalSite.lon, IllegalSite.lat)
                         .where(_in_bbox(IllegalSite, bbox), _in_region(IllegalSite, region))
                         .order_by(IllegalSite.id)).all()
-    return [(_point(lo, la), {"id": i, "code": c, "stage": s, "label": STAGES[s], "area": a})
+    return [(_point(lo, la), {"id": i, "code": c, "stage": s, "cls": s, "label": STAGES[s], "area": a})
             for i, c, s, a, lo, la in rows]
 
 
@@ -222,7 +233,7 @@ LAYERS = {
     "gas-sensors": _sensors("gas"),
     "gas-alarms": _gas_events("alarm"),
     "gas-hazards": _gas_events("hazard"),
-    "construction": _features("construction", {"road": "道路开挖", "pit": "基坑施工", "utility": "管线施工"}),
+    "construction": _features("construction", {"road": "道路开挖", "pit": "基坑施工", "utility": "管线施工"}, "site"),
     "flood-points": _flood_points,
     "rain-gauges": _sensors("rain"),
     "flood-zones": _features("flood_zone", ZONE_LEVELS),
@@ -412,8 +423,9 @@ class FloodPointDetail:
     kind: str
     facts: list
     series: list  # (measured_at, depth cm)
-    cameras: list  # dicts code, name, kind, status, distance_m
+    cameras: list  # dicts code, name, kind, status, distance_m: within CAMERA_RADIUS_M, nearest first
     cases: list
+    nearest_camera: dict | None = None  # with no camera in the radius: the nearest within CAMERA_SEARCH_M
 
 
 @memoize(timeout=60)
@@ -435,11 +447,15 @@ def flood_point_detail(database_url: str, code: str, start: datetime | None, end
                                   .where(SensorReading.sensor_id == f.sensor_id,
                                          SensorReading.measured_at.between(start, end))
                                   .order_by(SensorReading.measured_at)).all()
-        box = _grow((f.lon, f.lat, f.lon, f.lat), CAMERA_RADIUS_M, f.lat)
+        box = _grow((f.lon, f.lat, f.lon, f.lat), CAMERA_SEARCH_M, f.lat)
         cams = conn.execute(select(Camera.code, Camera.name, Camera.kind, Camera.status, Camera.lon, Camera.lat)
                             .where(_in_bbox(Camera, box))).all()
-        cameras = sorted(({"code": c, "name": n, "kind": k, "kind_label": CAMERA_KINDS.get(k, (k,))[0], "status": s, "distance_m": round(_metres(f.lon, f.lat, lo, la))}
-                          for c, n, k, s, lo, la in cams), key=lambda c: c["distance_m"])[:3]
+        near = sorted(({"code": c, "name": n, "kind": k, "kind_label": CAMERA_KINDS.get(k, (k,))[0], "status": s,
+                        "distance_m": round(_metres(f.lon, f.lat, lo, la))} for c, n, k, s, lo, la in cams),
+                      key=lambda c: (c["distance_m"], c["code"]))
+        near = [c for c in near if c["distance_m"] <= CAMERA_SEARCH_M]
+        cameras = [c for c in near if c["distance_m"] <= CAMERA_RADIUS_M][:CAMERA_LIMIT]
+        nearest_beyond = near[0] if near and not cameras else None
         cases = []
         for case_no, lon, lat, status, reported, cat, _addr in _cases_near(
                 conn, WATERLOGGING_CATEGORIES, _grow((f.lon, f.lat, f.lon, f.lat), FLOOD_CASE_RADIUS_M, f.lat)):
@@ -453,7 +469,7 @@ def flood_point_detail(database_url: str, code: str, start: datetime | None, end
         facts=[("类型", FLOOD_KINDS.get(f.kind, f.kind)), ("所在镇街", region_name),
                ("当前水深", "无数据" if latest is None else f"{latest:.1f} cm"),
                ("积水等级", DEPTH_CLASSES[depth_class(latest)] if latest is not None else "—")],
-        series=[(t, v) for t, v in series], cameras=cameras, cases=cases[:10])
+        series=[(t, v) for t, v in series], cameras=cameras, cases=cases[:10], nearest_camera=nearest_beyond)
 
 
 @dataclass

@@ -7,6 +7,7 @@ Styles and point markers are the hand-written functions of assets/maps.js.
 """
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from urllib.parse import urlencode
 
 import dash_leaflet as dl
@@ -32,6 +33,86 @@ PIPE_LAYERS = {p: f"gas-pipes-{p}" for p in geo.PRESSURES}
 FLOOD_POINTS, RAIN_GAUGES = "flood-points-layer", "rain-gauges-layer"
 SITE_POLYGONS, SITE_POINTS = "illegal-sites-layer", "illegal-points-layer"
 BBOX_MARGIN = 0.02  # degrees around the region's outline
+
+
+# ---------------------------------------------------------------- styles, declared once
+
+@dataclass(frozen=True)
+class Style:
+    """How one class of features is drawn: assets/maps.js draws it, legend() lists it."""
+    label: str
+    color: str
+    shape: str  # line | dot | ring | square | diamond | triangle | area
+    size: float = 5.0  # marker radius or line weight in px at a 16 px rem (scaled with rem)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A legend block: the styles of one or more layers, by the features' "cls" property."""
+    title: str
+    layers: tuple[str, ...]
+    styles: dict  # cls → Style
+
+
+STYLES = {
+    "gas": (
+        Group("压力级制", ("gas-pipelines",), {
+            "high": Style("高压", "#ff5c8a", "line", 4), "sub_high": Style("次高压", "#ffa94d", "line", 3.2),
+            "medium": Style("中压", "#fff176", "line", 2.4), "low": Style("低压", "#3ee08f", "line", 1.8)}),
+        Group("报警点", ("gas-alarms",), {
+            "1": Style("一级报警", "#ff1744", "dot", 8), "2": Style("二级报警", "#ff9100", "dot", 7),
+            "3": Style("三级报警", "#ffea00", "dot", 6), "closed": Style("已处置", "#607d8b", "dot", 3.5)}),
+        Group("燃气监测", ("gas-sensors",), {
+            "normal": Style("浓度正常", "#76ff03", "ring", 4.5), "over": Style("浓度超限", "#ff80ab", "ring", 6.5),
+            "nodata": Style("无数据", "#37474f", "ring", 4.5)}),
+        Group("隐患点", ("gas-hazards",), {
+            "open": Style("待整改", "#b71c1c", "diamond", 6), "rectifying": Style("整改中", "#ffd180", "diamond", 6)}),
+        Group("设施与施工", ("gas-stations", "gas-valves", "construction"), {
+            "gate": Style("门站", "#ffffff", "square", 8), "regulator": Style("调压站", "#18ffff", "square", 4.5),
+            "valve": Style("阀门", "#bcaaa4", "square", 4), "site": Style("第三方施工", "#c0ca33", "triangle", 6)}),
+    ),
+    "flood": (
+        Group("积水深度", ("flood-points",), {
+            **{k: Style(geo.DEPTH_CLASSES[k], c, "dot", 8 if k == "severe" else 6)
+               for k, c in (("none", "#00e676"), ("light", "#40c4ff"), ("moderate", "#ff9100"), ("severe", "#ff1744"))},
+            "nodata": Style("无数据", "#90a4ae", "dot", 5)}),
+        Group("雨量站 · 1小时雨量", ("rain-gauges",), {
+            "ok": Style(f"≤ {geo.RAIN_FLAG_MM:g} mm", "#b388ff", "ring", 5.5),
+            "flag": Style(f"> {geo.RAIN_FLAG_MM:g} mm", "#ff4081", "ring", 8),
+            "nodata": Style("无数据", "#455a64", "ring", 5)}),
+        Group("易涝风险区", ("flood-zones",), {
+            "high": Style("高风险", "#8e24aa", "area"), "medium": Style("中风险", "#c6a700", "area"),
+            "low": Style("低风险", "#fff59d", "area")}),
+        Group("设施", ("pump-stations",), {"pump": Style("排涝泵站", "#18ffff", "square", 6)}),
+    ),
+    "illegal": (
+        Group("处置阶段", ("illegal-sites", "illegal-points"), {
+            k: Style(geo.STAGES[k], c, "square", 5) for k, c in (
+                ("found", "#ff1744"), ("filed", "#ff9100"), ("stopped", "#ffea00"), ("penalized", "#b388ff"),
+                ("demolished", "#00e676"))}),
+    ),
+}
+
+
+def layer_styles(board: str, layer: str) -> dict:
+    """The styles of one layer as plain dicts for assets/maps.js (through the layer's hideout)."""
+    return {cls: asdict(style) for group in STYLES[board] if layer in group.layers
+            for cls, style in group.styles.items()}
+
+
+def colors(board: str, layer: str) -> list[str]:
+    """A layer's colours in declared order (for the side panels' bars)."""
+    return [style["color"] for style in layer_styles(board, layer).values()]
+
+
+def legend(board: str) -> list:
+    """The map's legend, made from STYLES (the same declaration the layers are drawn with)."""
+    return [html.Div(className="legend-block", children=[
+        html.Div(group.title, className="legend-title"),
+        *[html.Div(className="legend-item", **{"data-style": f"{group.layers[0]}:{cls}", "data-color": style.color},
+                   children=[html.Span(className=f"legend-swatch legend-{style.shape}",
+                                       style={"--swatch": style.color}), html.Span(style.label)])
+          for cls, style in group.styles.items()]]) for group in STYLES[board]]
 
 
 def js(name: str) -> dict:
@@ -60,9 +141,9 @@ def layer_url(layer: str, bbox: tuple | None, region: str | None, **extra) -> st
     return f"/api/v1/geo/{layer}" + ("?" + urlencode(params, safe=",:") if params else "")
 
 
-def geo_layer(layer: str, bbox, region, component_id: str | None = None, point: bool = True, cluster=False,
-              style: str | None = None, each: str | None = None, **extra) -> dl.GeoJSON:
-    kwargs = {"hideout": {"layer": layer}}
+def geo_layer(board: str, layer: str, bbox, region, component_id: str | None = None, point: bool = True,
+              cluster=False, style: str | None = None, each: str | None = None, **extra) -> dl.GeoJSON:
+    kwargs = {"hideout": {"layer": layer, "styles": layer_styles(board, layer)}}
     if point:
         kwargs["pointToLayer"] = js("point")
     if cluster:
@@ -111,14 +192,6 @@ def map_shell(map_id: str, settings, region: str | None, overlays: list, legend:
                         **view),
         html.Div(className="map-legend", children=legend),
     ])
-
-
-def legend_block(title: str, items: list[tuple[str, str]], shape: str = "dot") -> html.Div:
-    return html.Div(className="legend-block", children=[
-        html.Div(title, className="legend-title"),
-        *[html.Div(className="legend-item", children=[
-            html.Span(className=f"legend-{shape}", style={"background": color}), html.Span(label)])
-          for label, color in items]])
 
 
 def panel(title: str, body, extra: str = "", **attrs) -> html.Section:
@@ -170,10 +243,6 @@ def _title(text: str, region: str | None, settings) -> html.Div:
 
 # ---------------------------------------------------------------- 燃气管线一张图
 
-PRESSURE_COLORS = {"high": "#ff4d5e", "sub_high": "#ff9f2e", "medium": "#ffe14d", "low": "#3ee08f"}
-ALARM_COLORS = {1: "#ff2d55", 2: "#ff8a00", 3: "#ffd000"}
-
-
 def pipe_detail_view(detail: geo.PipeDetail | None, code: str | None = None):
     if detail is None:
         return html.Div(f"未找到管段 {code}" if code else "点击地图上的管段查看详情", className="empty")
@@ -218,24 +287,21 @@ def gas_layout(region=None, focus=None, **query):
         return _db_down(exc)
     if focus and position is None:
         problems.append(f"未找到管段 focus: {focus!r}")
-    overlays = [(f"{label}管线", geo_layer("gas-pipelines", bbox, region, PIPE_LAYERS[p], point=False,
-                                             style="pipeStyle", each="pipeEach", pressure=p), True)
+    overlays = [(f"{label}管线", geo_layer("gas", "gas-pipelines", bbox, region, PIPE_LAYERS[p], point=False,
+                                             style="lineStyle", each="pipeEach", pressure=p), True)
                 for p, label in geo.PRESSURES.items()]
     overlays += [
-        ("门站 / 调压站", geo_layer("gas-stations", bbox, region, cluster=False), True),
-        ("阀门", geo_layer("gas-valves", bbox, region, cluster=True), False),
-        ("燃气监测", geo_layer("gas-sensors", bbox, region), True),
-        ("报警点", geo_layer("gas-alarms", bbox, region), True),
-        ("隐患点", geo_layer("gas-hazards", bbox, region), True),
-        ("第三方施工", geo_layer("construction", bbox, region), True),
+        ("门站 / 调压站", geo_layer("gas", "gas-stations", bbox, region, cluster=False), True),
+        ("阀门", geo_layer("gas", "gas-valves", bbox, region, cluster=True), False),
+        ("燃气监测", geo_layer("gas", "gas-sensors", bbox, region), True),
+        ("报警点", geo_layer("gas", "gas-alarms", bbox, region), True),
+        ("隐患点", geo_layer("gas", "gas-hazards", bbox, region), True),
+        ("第三方施工", geo_layer("gas", "construction", bbox, region), True),
     ]
-    legend = [legend_block("压力级制", [(geo.PRESSURES[k], c) for k, c in PRESSURE_COLORS.items()], "line"),
-              legend_block("报警等级", [(f"{v}报警", ALARM_COLORS[k]) for k, v in geo.ALARM_LEVELS.items()]),
-              legend_block("设施", [("门站", "#ff4d5e"), ("调压站", "#00d4ff"), ("第三方施工", "#ff7a1a")])]
     return html.Div(className="page map-page", children=[
         _title("燃气管线一张图", region, settings), problems_bar(problems),
         html.Div(className="map-body", children=[
-            map_shell(GAS_MAP, settings, region, overlays, legend, focus=position, bbox=bbox),
+            map_shell(GAS_MAP, settings, region, overlays, legend("gas"), focus=position, bbox=bbox),
             html.Div(className="map-side", children=[
                 panel("管网概况", [
                     html.Div(className="map-kpis", children=[
@@ -246,7 +312,7 @@ def gas_layout(region=None, focus=None, **query):
                         html.Div([html.Span(str(summary.open_alarms), className="stat-value alarm"),
                                   html.Span("未处置报警", className="kpi-label")])]),
                     html.H4("按压力级制 (km)"),
-                    bars(summary.length_by_pressure, "km", list(PRESSURE_COLORS.values()), 1),
+                    bars(summary.length_by_pressure, "km", colors("gas", "gas-pipelines"), 1),
                     html.H4("按管龄 (km)"), bars(summary.length_by_age, "km", decimals=1),
                 ], "map-summary"),
                 panel("隐患整改", [
@@ -265,7 +331,8 @@ def gas_layout(region=None, focus=None, **query):
 
 # ---------------------------------------------------------------- 易涝风险一张图
 
-DEPTH_COLORS = {"none": "#3ee08f", "light": "#4fc3ff", "moderate": "#ff9f2e", "severe": "#ff2d55"}
+def depth_colors() -> dict:
+    return {cls: style["color"] for cls, style in layer_styles("flood", "flood-points").items()}
 
 
 def flood_summary_view(summary: geo.FloodSummary, when: str) -> html.Div:
@@ -278,7 +345,8 @@ def flood_summary_view(summary: geo.FloodSummary, when: str) -> html.Div:
             html.Div([html.Span("—" if summary.rain_max is None else f"{summary.rain_max:.1f}", className="stat-value"),
                       html.Span("最大1h雨量 mm", className="kpi-label")])]),
         html.H4(f"积水点水深分级 · {when}"),
-        bars([(label, n) for _, label, n in summary.points_by_class], "处", list(DEPTH_COLORS.values())),
+        bars([(label, n) for _, label, n in summary.points_by_class], "处",
+             [depth_colors()[k] for k, _, _ in summary.points_by_class]),
     ])
 
 
@@ -289,13 +357,46 @@ def depth_figure(series: list, rem: float, marker=None) -> go.Figure:
                         margin=(0.4, 0.6, 0.4, 1.2))
     fig.add_scatter(x=[t + LOCAL_OFFSET for t, _ in series], y=[v for _, v in series], mode="lines", name="水深",
                     line={"color": charts.SERIES[0], "width": 0.15 * rem}, fill="tozeroy",
-                    fillcolor="rgba(0, 212, 255, 0.15)", hovertemplate="%{x|%m-%d %H:%M}<br>%{y:.1f} cm<extra></extra>")
-    for limit, color in ((3, DEPTH_COLORS["light"]), (10, DEPTH_COLORS["moderate"]), (25, DEPTH_COLORS["severe"])):
+                    fillcolor="rgba(0, 212, 255, 0.15)",
+                    hovertemplate="%{x|%-m月%-d日 %H:%M}<br>%{y:.1f} 厘米<extra></extra>")
+    # Chinese dates whatever plotly's locale: "7月15日" under "14:00", never "Jul 15"
+    fig.update_xaxes(tickformat="%H:%M<br>%-m月%-d日")
+    depth = depth_colors()
+    for limit, color in ((3, depth["light"]), (10, depth["moderate"]), (25, depth["severe"])):
         fig.add_hline(y=limit, line={"color": color, "width": 0.08 * rem, "dash": "dot"})
     if marker:
         fig.add_vline(x=(marker + LOCAL_OFFSET).isoformat(), line={"color": "#ffffff", "width": 0.08 * rem})
-    fig.update_yaxes(title={"text": "cm", "font": {"size": 0.7 * rem}}, rangemode="tozero")
+    fig.update_yaxes(title={"text": "水深 厘米", "font": {"size": charts.TICK * rem}}, rangemode="tozero")
     return fig
+
+
+def distance_text(metres: float) -> str:
+    return f"{metres:.0f} 米" if metres < 1000 else f"{metres / 1000:.1f} 公里".replace(".0 ", " ")
+
+
+def nearby_cameras(detail: geo.FloodPointDetail):
+    """The cameras within the radius, each with its distance, and a link to put them on the wall;
+    with none in the radius, the nearest camera beyond it, saying how far it is."""
+    if not detail.cameras:
+        radius = distance_text(geo.CAMERA_RADIUS_M)
+        near = detail.nearest_camera
+        if near is None:
+            return html.Div(f"{distance_text(geo.CAMERA_SEARCH_M)}内无摄像头", className="empty")
+        return html.Div(className="empty", children=[
+            f"{radius}内无摄像头；最近的是 ",
+            dcc.Link(near["name"], href=f"/video?layout=1&cameras={near['code']}", className="case-link"),
+            f"，距此 {distance_text(near['distance_m'])}"])
+    codes = ",".join(c["code"] for c in detail.cameras)
+    wall = 1 if len(detail.cameras) == 1 else 4
+    return html.Div([
+        html.Ul(className="map-list", children=[
+            html.Li([dcc.Link(c["name"], href=f"/video?layout=1&cameras={c['code']}", className="case-link"),
+                     html.Span(c["kind_label"], className="tag"),
+                     html.Span(f"距 {distance_text(c['distance_m'])}", className="muted"),
+                     html.Span("在线" if c["status"] == "online" else "离线",
+                               className="tag" if c["status"] == "online" else "tag risk")])
+            for c in detail.cameras]),
+        dcc.Link("上墙查看 →", href=f"/video?layout={wall}&cameras={codes}", className="vw-open map-wall-link")])
 
 
 def flood_detail_view(detail: geo.FloodPointDetail | None, code: str | None = None, rem: float = 16,
@@ -309,13 +410,8 @@ def flood_detail_view(detail: geo.FloodPointDetail | None, code: str | None = No
         html.H4("水位曲线"),
         dcc.Graph(id="flood-depth-chart", figure=depth_figure(detail.series, rem, marker), responsive=True,
                   config={"displayModeBar": False}, className="flood-chart"),
-        html.H4("周边视频"),
-        html.Ul(className="map-list", children=[
-            html.Li([html.Span(c["name"]), html.Span(c["kind_label"], className="tag"),
-                     html.Span(f"{c['distance_m']} m", className="muted"),
-                     html.Span("在线" if c["status"] == "online" else "离线",
-                               className="tag" if c["status"] == "online" else "tag risk")])
-            for c in detail.cameras]) if detail.cameras else html.Div("3 km 内无摄像头", className="empty"),
+        html.H4(f"周边视频 ({distance_text(geo.CAMERA_RADIUS_M)}内)"),
+        nearby_cameras(detail),
         html.H4(f"关联积水案件 ({geo.FLOOD_CASE_RADIUS_M} m 内)"),
         case_links(detail.cases[:4], "附近无积水类案件"),
     ])
@@ -354,14 +450,12 @@ def flood_layout(region=None, point=None, hour=None, **query):
         problems.append(f"未找到积水点 point: {point!r}")
     stamp = at.isoformat(timespec="minutes") if at else None
     overlays = [
-        ("易涝风险区", geo_layer("flood-zones", bbox, region, point=False, style="zoneStyle", each="zoneEach"), True),
-        ("积水点", geo_layer("flood-points", bbox, region, FLOOD_POINTS, at=stamp), True),
-        ("雨量站", geo_layer("rain-gauges", bbox, region, RAIN_GAUGES, at=stamp), True),
-        ("排涝泵站", geo_layer("pump-stations", bbox, region), True),
+        ("易涝风险区", geo_layer("flood", "flood-zones", bbox, region, point=False, style="areaStyle",
+                                 each="zoneEach"), True),
+        ("积水点", geo_layer("flood", "flood-points", bbox, region, FLOOD_POINTS, at=stamp), True),
+        ("雨量站", geo_layer("flood", "rain-gauges", bbox, region, RAIN_GAUGES, at=stamp), True),
+        ("排涝泵站", geo_layer("flood", "pump-stations", bbox, region), True),
     ]
-    legend = [legend_block("积水深度", [(geo.DEPTH_CLASSES[k], c) for k, c in DEPTH_COLORS.items()]),
-              legend_block("雨量站", [("1h雨量 ≤ 50 mm", "#4f8dff"), ("1h雨量 > 50 mm", "#ff2d55")]),
-              legend_block("其他", [("风险区", "#ff9f2e"), ("排涝泵站", "#19e3c1")], "square")]
     marks = {}
     if storm:
         marks = {i: local_text(storm.hour(i), "%H时") for i in range(0, storm.hours, 3)}
@@ -380,7 +474,7 @@ def flood_layout(region=None, point=None, hour=None, **query):
         _title("易涝风险一张图", region, settings), problems_bar(problems),
         html.Div(className="map-body", children=[
             html.Div(className="map-stack", children=[
-                map_shell(FLOOD_MAP, settings, region, overlays, legend, focus=position, bbox=bbox), replay]),
+                map_shell(FLOOD_MAP, settings, region, overlays, legend("flood"), focus=position, bbox=bbox), replay]),
             html.Div(className="map-side", children=[
                 panel("实时态势", flood_summary_view(summary, local_text(at, "%m-%d %H:00") if at else "实时"), "map-summary",
                       id=FLOOD_SUMMARY),
@@ -396,10 +490,6 @@ def flood_layout(region=None, point=None, hour=None, **query):
 
 
 # ---------------------------------------------------------------- 违建处置一张图
-
-STAGE_COLORS = {"found": "#ff2d55", "filed": "#ff8a00", "stopped": "#ffd000", "penalized": "#b07bff",
-                "demolished": "#3ee08f"}
-
 
 def site_detail_view(detail: geo.SiteDetail | None, code: str | None = None):
     if detail is None:
@@ -436,11 +526,10 @@ def illegal_layout(region=None, site=None, **query):
     if site and position is None:
         problems.append(f"未找到违建点 site: {site!r}")
     overlays = [
-        ("违建图斑", geo_layer("illegal-sites", bbox, region, SITE_POLYGONS, point=False, style="siteStyle",
-                               each="siteEach"), True),
-        ("违建点 (聚合)", geo_layer("illegal-points", bbox, region, SITE_POINTS, cluster=True), True),
+        ("违建图斑", geo_layer("illegal", "illegal-sites", bbox, region, SITE_POLYGONS, point=False,
+                               style="areaStyle", each="siteEach"), True),
+        ("违建点", geo_layer("illegal", "illegal-points", bbox, region, SITE_POINTS, cluster=True), True),
     ]
-    legend = [legend_block("处置阶段", [(geo.STAGES[k], c) for k, c in STAGE_COLORS.items()], "square")]
     ranking = summary.ranking
     by_demolished = sorted(ranking, key=lambda r: -r["demolished"])[:6]
     by_standing = sorted(ranking, key=lambda r: -r["standing"])[:6]
@@ -448,7 +537,7 @@ def illegal_layout(region=None, site=None, **query):
     return html.Div(className="page map-page", children=[
         _title("违建处置一张图", region, settings), problems_bar(problems),
         html.Div(className="map-body", children=[
-            map_shell(ILLEGAL_MAP, settings, region, overlays, legend, focus=position, bbox=bbox),
+            map_shell(ILLEGAL_MAP, settings, region, overlays, legend("illegal"), focus=position, bbox=bbox),
             html.Div(className="map-side", children=[
                 panel("违建概况", [
                     html.Div(className="map-kpis", children=[
@@ -457,7 +546,8 @@ def illegal_layout(region=None, site=None, **query):
                                     html.Span(f"{label} ㎡", className="kpi-label")])
                           for label, area, _ in summary.by_type]]),
                     html.H4("按阶段 (处)"),
-                    bars([(label, n) for _, label, n, _ in summary.by_stage], "处", list(STAGE_COLORS.values())),
+                    bars([(label, n) for _, label, n, _ in summary.by_stage], "处",
+                         [layer_styles("illegal", "illegal-points")[k]["color"] for k, _, _, _ in summary.by_stage]),
                     html.H4("发现渠道 (处)"), bars(summary.by_channel, "处"),
                 ], "map-summary"),
                 panel("镇街排名 (㎡)", html.Div(className="rank-pair", children=[
