@@ -30,6 +30,8 @@ from .filters import report_bounds
 # One line per domain: the modules that declare kinds.
 KIND_MODULES = (
     "data_access.sanitation",
+    "data_access.landscaping",
+    "data_access.gas_safety",
 )
 KIND_ID = re.compile(r"[a-z_]+")
 KEY_TEXT = re.compile(r"[\w.\-:]{1,64}")  # anything else is not a key

@@ -28,6 +28,8 @@ from data_access.vocabulary import SENSOR_KINDS, SOURCES, label
 
 from . import maps
 from . import video as video_seed
+from . import landscaping as landscaping_seed
+from . import gas_safety as gas_seed
 from . import sanitation as sanitation_seed
 from . import enforcement as enforcement_seed
 from . import image as image_seed
@@ -166,6 +168,8 @@ def seed_demo(engine: Engine, cases: int = DEFAULT_CASES, seed: int = 42, progre
         rollups.rebuild(conn)
         maps.seed_maps(writer, np.random.default_rng([seed, 4]), city, now)  # own stream: cases unchanged
         video_seed.seed_video(writer, np.random.default_rng([seed, 6]), now)  # streams, AI events, media
+        landscaping_seed.seed_landscaping(writer, np.random.default_rng([seed, 8]), city, now)  # 园林绿化
+        gas_seed.seed_gas_safety(writer, np.random.default_rng([seed, 10]), city, now, cases)  # 燃气安全
         sanitation_seed.seed_sanitation(writer, np.random.default_rng([seed, 7]), city, now)  # 市容环卫
         enforcement_seed.seed_enforcement(writer, np.random.default_rng([seed, 9]), now)  # 城管执法
         image_seed.seed_image(writer, np.random.default_rng([seed, 11]), now)  # 城管形象: visits of closed cases
