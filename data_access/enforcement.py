@@ -338,3 +338,202 @@ def equipment(url: str, scope: Scope) -> dict:
         subjects = _frame(conn, select(ServiceFeedback.subject, func.count()).where(
             complaints.whereclause).group_by(ServiceFeedback.subject), ["subject", "complaints"])
     return {"cameras": total or 0, "online": online or 0, "complaints": n_complaints, "subjects": subjects}
+
+
+# ---- record kinds for the object list (/objects/<kind>, /object/<kind>/<key>) ----
+
+from . import objects  # noqa: E402  (objects.load imports this module)
+from .models import Department  # noqa: E402,F401
+
+C = objects.Column
+EC = EnforcementCase
+
+
+def _overdue_filter(value: str):
+    if value == "1":
+        return overdue_clause(utcnow())
+    if value == "0":
+        return ~overdue_clause(utcnow())
+    raise ValueError("0 or 1")
+
+
+def _city_case_filter(value: str):
+    if not objects.KEY_TEXT.fullmatch(value):
+        raise ValueError("a case number")
+    return EC.city_case_id == select(Case.id).where(Case.case_no == value).scalar_subquery()
+
+
+def _officer_filter(column):
+    def condition(value: str):
+        if not value.isdigit() or len(value) > 16:
+            raise ValueError("an officer's badge number")
+        return column == select(Officer.id).where(Officer.code == value).scalar_subquery()
+    return condition
+
+
+def _category(expr):
+    return select(Category.code + " " + Category.name).where(Category.id == expr).scalar_subquery()
+
+
+def _officer_name(expr):
+    return select(Officer.name).where(Officer.id == expr).scalar_subquery()
+
+
+def _officer_code(expr):
+    return select(Officer.code).where(Officer.id == expr).scalar_subquery()
+
+
+_CITY_CASE_NO = select(Case.case_no).where(Case.id == EC.city_case_id).scalar_subquery()
+
+
+def _case_links(raw: dict) -> list[tuple[str, str]]:
+    out = []
+    if raw.get("city_case"):
+        out.append((f"数字城管案件 {raw['city_case']}", f"/case/{raw['city_case']}"))
+    if raw.get("officer_code"):
+        out.append(("承办队员", objects.object_href("officers", raw["officer_code"])))
+    out.append(("城管执法版面", f"/board/enforcement?region={raw['region']}"))
+    return out
+
+
+def _case_related(url: str, raw: dict) -> list:
+    with get_engine(url).connect() as conn:
+        rows = conn.execute(select(EnforcementStep.step, EnforcementStep.at, EnforcementStep.actor,
+                                   EnforcementStep.opinion)
+                            .join(EC, EC.id == EnforcementStep.enforcement_case_id)
+                            .where(EC.case_no == raw["_key"]).order_by(EnforcementStep.seq)).all()
+    from .case_list import local_text
+    return [objects.Related("办案环节", ("环节", "时间", "办理人", "意见"),
+                            [((STEP_LABELS.get(s, s), local_text(at), actor or "", opinion or ""), None)
+                             for s, at, actor, opinion in rows])]
+
+
+def _officer_related(url: str, raw: dict) -> list:
+    with get_engine(url).connect() as conn:
+        rows = conn.execute(select(EC.case_no, EC.filed_at, EC.violation, EC.status)
+                            .join(Officer, Officer.id == EC.officer_id).where(Officer.code == raw["_key"])
+                            .order_by(EC.filed_at.desc()).limit(12)).all()
+    from .case_list import local_text
+    return [objects.Related("近期承办案件", ("案号", "立案时间", "违法类型", "状态"),
+                            [((no, local_text(at), VIOLATIONS[v][0], STATUS_LABELS[s][0]),
+                              objects.object_href("enforcement_cases", no)) for no, at, v, s in rows],
+                            more=("全部案件", objects.list_href("enforcement_cases", range="year", officer=raw["_key"])))]
+
+
+objects.register(
+    objects.Kind(
+        id="enforcement_cases", zh="执法案件", en="Enforcement cases", model=EC, key=EC.case_no, unit="件",
+        columns=(
+            C("case_no", "案号", "Case no.", EC.case_no, flex=1.3),
+            C("filed_at", "立案时间", "Filed", EC.filed_at, flex=1.2),
+            C("procedure", "程序", "Procedure", EC.procedure, labels=PROCEDURES, flex=0.8),
+            C("status", "状态", "Status", EC.status, labels=STATUS_LABELS, flex=0.9),
+            C("violation", "违法类型", "Violation", EC.violation, labels=VIOLATIONS),
+            C("region", "镇街", "Town", EC.region_code, labels="regions", flex=0.9),
+            C("origin", "来源", "Origin", EC.origin, labels=ORIGINS),
+            C("penalty", "处罚", "Penalty", EC.penalty, labels=PENALTIES, flex=0.8),
+            C("fine", "罚款 ¥", "Fine ¥", EC.fine_amount, digits=0, flex=0.8),
+            C("paid", "已缴 ¥", "Paid ¥", EC.fine_paid, digits=0, flex=0.8),
+            C("deadline_at", "法定时限", "Statutory limit", EC.deadline_at, flex=1.2),
+        ),
+        detail=(C("category", "部件事件小类", "Category", _category(EC.category_id)),
+                C("party", "当事人", "Party", EC.party), C("party_kind", "当事人类型", "Party kind", EC.party_kind,
+                                                          labels=PARTY_KINDS),
+                C("address", "地址", "Address", EC.address),
+                C("officer", "承办队员", "Officer", _officer_name(EC.officer_id)),
+                C("officer_code", "执法证号", "Badge", _officer_code(EC.officer_id)),
+                C("city_case", "数字城管案件", "City case", _CITY_CASE_NO),
+                C("investigated_at", "调查取证", "Investigated", EC.investigated_at),
+                C("notified_at", "告知", "Notified", EC.notified_at),
+                C("decided_at", "决定", "Decided", EC.decided_at),
+                C("executed_at", "执行", "Executed", EC.executed_at),
+                C("closed_at", "结案", "Closed", EC.closed_at),
+                C("extension_days", "延期天数", "Extension days", EC.extension_days)),
+        region=EC.region_code, time=EC.filed_at, order=(("filed_at", True),), position=(EC.lon, EC.lat),
+        filters={"status": objects.choice(EC.status, STATUS_LABELS),
+                 "procedure": objects.choice(EC.procedure, PROCEDURES),
+                 "violation": objects.choice(EC.violation, VIOLATIONS),
+                 "penalty": objects.choice(EC.penalty, PENALTIES),
+                 "origin": objects.choice(EC.origin, ORIGINS),
+                 "open": objects.flag(EC.status.in_(OPEN_STATUSES), EC.status.in_(FINAL_STATUSES)),
+                 "overdue": _overdue_filter,
+                 "paid": objects.flag(EC.fine_paid.isnot(None)),
+                 "sanction": objects.flag(EC.penalty.in_(SANCTIONS)),
+                 "city_case": _city_case_filter,
+                 "officer": _officer_filter(EC.officer_id)},
+        filter_labels={"status": "状态", "procedure": "程序", "violation": "违法类型", "penalty": "处罚种类",
+                       "origin": "来源", "open": "在办", "overdue": "超期", "paid": "已缴罚款", "sanction": "作出处罚",
+                       "city_case": "数字城管案件", "officer": "承办队员"},
+        links=_case_links, related=_case_related,
+    ),
+    objects.Kind(
+        id="video_events", zh="视频发现事件", en="Video AI events", model=CameraEvent, key=CameraEvent.id, unit="条",
+        columns=(
+            C("detected_at", "发现时间", "Detected", CameraEvent.detected_at, flex=1.2),
+            C("camera", "摄像头", "Camera", select(Camera.name).where(Camera.id == CameraEvent.camera_id)
+              .scalar_subquery(), flex=1.5),
+            C("region", "镇街", "Town", CAMERA_REGION, labels="regions", flex=0.9),
+            C("category", "小类", "Category", _category(CameraEvent.category_id), flex=1.4),
+            C("confidence", "置信度", "Confidence", CameraEvent.confidence, digits=2, flex=0.7),
+            C("case_no", "案件", "Case", select(Case.case_no).where(Case.id == CameraEvent.case_id).scalar_subquery()),
+        ),
+        region=CAMERA_REGION, time=CameraEvent.detected_at, order=(("detected_at", True),),
+        filters={"enforceable": objects.flag(CameraEvent.category_id.in_(enforceable_category_ids()))},
+        filter_labels={"enforceable": "可执法事项"},
+        links=lambda raw: [(f"案件 {raw['case_no']}", f"/case/{raw['case_no']}")] if raw.get("case_no") else [],
+    ),
+    objects.Kind(
+        id="officers", zh="执法队员", en="Officers", model=Officer, key=Officer.code, unit="名",
+        columns=(C("code", "执法证号", "Badge", Officer.code), C("name", "姓名", "Name", Officer.name),
+                 C("region", "镇街", "Town", Officer.region_code, labels="regions"),
+                 C("squad", "中队", "Squad", Officer.squad, flex=1.4),
+                 C("camera", "执法记录仪", "Body camera", select(BodyCamera.status).where(
+                     BodyCamera.officer_id == Officer.id).limit(1).scalar_subquery(),
+                   labels={"online": ("在线", "Online"), "offline": ("离线", "Offline")})),
+        region=Officer.region_code, order=(("code", False),),
+        filters={"squad": lambda v: Officer.squad == v},
+        filter_labels={"squad": "中队"}, related=_officer_related,
+        links=lambda raw: [("在岗记录", objects.list_href("officer_duties", range="30d", officer=raw["_key"])),
+                           ("工作记录", objects.list_href("officer_work", range="30d", officer=raw["_key"]))],
+    ),
+    objects.Kind(
+        id="officer_duties", zh="在岗记录", en="Duty records", model=OfficerDuty, key=OfficerDuty.id, unit="条",
+        columns=(C("day", "日期", "Day", OfficerDuty.day),
+                 C("officer", "队员", "Officer", _officer_name(OfficerDuty.officer_id)),
+                 C("officer_code", "执法证号", "Badge", _officer_code(OfficerDuty.officer_id)),
+                 C("region", "镇街", "Town", OfficerDuty.region_code, labels="regions"),
+                 C("shift", "班次", "Shift", OfficerDuty.shift, labels={"day": ("白班", "Day"),
+                                                                       "evening": ("晚班", "Evening")}),
+                 C("checked_in_at", "签到时间", "Checked in", OfficerDuty.checked_in_at)),
+        region=OfficerDuty.region_code, time=OfficerDuty.day, order=(("checked_in_at", True),),
+        filters={"officer": _officer_filter(OfficerDuty.officer_id)}, filter_labels={"officer": "队员"},
+        links=lambda raw: [("队员", objects.object_href("officers", raw["officer_code"]))],
+    ),
+    objects.Kind(
+        id="officer_work", zh="工作记录", en="Work records", model=OfficerWork, key=OfficerWork.id, unit="条",
+        columns=(C("day", "日期", "Day", OfficerWork.day),
+                 C("officer", "队员", "Officer", _officer_name(OfficerWork.officer_id)),
+                 C("officer_code", "执法证号", "Badge", _officer_code(OfficerWork.officer_id)),
+                 C("region", "镇街", "Town", OfficerWork.region_code, labels="regions"),
+                 C("kind", "类别", "Kind", OfficerWork.kind, labels=WORK_KINDS),
+                 C("task", "工作内容", "Task", OfficerWork.task),
+                 C("minutes", "时长（分钟）", "Minutes", OfficerWork.minutes)),
+        region=OfficerWork.region_code, time=OfficerWork.day, order=(("day", True),),
+        filters={"kind": objects.choice(OfficerWork.kind, WORK_KINDS), "officer": _officer_filter(OfficerWork.officer_id)},
+        filter_labels={"kind": "类别", "officer": "队员"},
+        links=lambda raw: [("队员", objects.object_href("officers", raw["officer_code"]))],
+    ),
+    objects.Kind(
+        id="body_cameras", zh="执法记录仪", en="Body cameras", model=BodyCamera, key=BodyCamera.code, unit="台",
+        columns=(C("code", "编号", "Code", BodyCamera.code),
+                 C("officer", "使用队员", "Officer", _officer_name(BodyCamera.officer_id)),
+                 C("officer_code", "执法证号", "Badge", _officer_code(BodyCamera.officer_id)),
+                 C("region", "镇街", "Town", BodyCamera.region_code, labels="regions"),
+                 C("status", "状态", "Status", BodyCamera.status, labels={"online": ("在线", "Online"),
+                                                                        "offline": ("离线", "Offline")}),
+                 C("last_seen_at", "最后在线", "Last seen", BodyCamera.last_seen_at)),
+        region=BodyCamera.region_code, order=(("code", False),),
+        filters={"status": objects.choice(BodyCamera.status, ("online", "offline"))}, filter_labels={"status": "状态"},
+        links=lambda raw: [("使用队员", objects.object_href("officers", raw["officer_code"]))],
+    ),
+)

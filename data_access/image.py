@@ -219,3 +219,130 @@ def complaint_keywords(url: str, scope: Scope, top: int = 40) -> pd.DataFrame:
 def ticket_window_defaults(received_at: datetime) -> tuple[datetime, datetime]:
     """The response and closing deadlines of a ticket received at `received_at`."""
     return received_at + timedelta(hours=RESPOND_HOURS), received_at + timedelta(days=CLOSE_DAYS)
+
+
+# ---- record kinds for the object list ----
+
+from sqlalchemy import Integer  # noqa: E402
+
+from . import objects  # noqa: E402
+from .models import Department  # noqa: E402
+from .models_enforcement import Officer  # noqa: E402
+from .vocabulary import SOURCES  # noqa: E402
+
+C = objects.Column
+RV, T, MR, SF, PA = ReturnVisit, HotlineTicket, MediaReport, ServiceFeedback, PublicityArticle
+_RV_CASE = select(Case.case_no).where(Case.id == RV.case_id).scalar_subquery()
+_T_CASE = select(Case.case_no).where(Case.id == T.case_id).scalar_subquery()
+YES_NO = {"1": ("是", "Yes"), "0": ("否", "No"), "True": ("是", "Yes"), "False": ("否", "No"),
+          "true": ("是", "Yes"), "false": ("否", "No")}
+
+
+def _department(value: str):
+    if not value.isdigit() or len(value) > 9:
+        raise ValueError("a department id")
+    return RV.department_id == int(value)
+
+
+def _text_filter(column, limit: int = 32):
+    def condition(value: str):
+        if len(value) > limit:
+            raise ValueError(f"at most {limit} characters")
+        return column == value
+    return condition
+
+
+objects.register(
+    objects.Kind(
+        id="return_visits", zh="回访记录", en="Return visits", model=RV, key=RV.case_id, unit="条",
+        columns=(
+            C("case_no", "案件编号", "Case", _RV_CASE, flex=1.3),
+            C("visited_at", "回访时间", "Visited", RV.visited_at, flex=1.2),
+            C("source", "来源", "Source", RV.source, labels=SOURCES),
+            C("region", "镇街", "Town", RV.region_code, labels="regions", flex=0.9),
+            C("department", "处置部门", "Department",
+              select(Department.name).where(Department.id == RV.department_id).scalar_subquery(), flex=1.5),
+            C("method", "方式", "Method", RV.method, labels=VISIT_METHODS, flex=0.6),
+            C("reached", "接通", "Reached", func.cast(RV.reached, Integer), labels={"1": ("是", "Yes"),
+                                                                                  "0": ("否", "No")}, flex=0.6),
+            C("result", "结果", "Result", RV.result, labels=VISIT_RESULTS, flex=0.8),
+            C("visitor", "回访员", "Visitor", RV.visitor, flex=0.8),
+        ),
+        region=RV.region_code, time=RV.visited_at, order=(("visited_at", True),),
+        filters={"reached": objects.flag(RV.reached.is_(True), RV.reached.is_(False)),
+                 "satisfied": objects.flag(RV.result.in_(SATISFIED), RV.result == "unsatisfied"),
+                 "result": objects.choice(RV.result, VISIT_RESULTS),
+                 "source": objects.choice(RV.source, VISIT_SOURCES),
+                 "department": _department},
+        filter_labels={"reached": "接通", "satisfied": "满意", "result": "结果", "source": "来源", "department": "部门"},
+        links=lambda raw: [(f"案件 {raw['case_no']}", f"/case/{raw['case_no']}")] if raw.get("case_no") else [],
+    ),
+    objects.Kind(
+        id="hotline_tickets", zh="12345 工单", en="12345 tickets", model=T, key=T.ticket_no, unit="件",
+        columns=(
+            C("ticket_no", "工单号", "Ticket", T.ticket_no, flex=1.3),
+            C("received_at", "受理时间", "Received", T.received_at, flex=1.2),
+            C("category", "类别", "Category", T.category, labels=HOTLINE_CATEGORIES, flex=0.9),
+            C("region", "镇街", "Town", T.region_code, labels="regions", flex=0.9),
+            C("title", "诉求", "Request", T.title, flex=2.4),
+            C("responded_at", "响应时间", "Answered", T.responded_at, flex=1.2),
+            C("closed_at", "办结时间", "Closed", T.closed_at, flex=1.2),
+            C("rating", "评价", "Rating", T.rating, labels=VISIT_RESULTS, flex=0.8),
+        ),
+        detail=(C("respond_due_at", "响应时限", "Answer due", T.respond_due_at),
+                C("close_due_at", "办结时限", "Close due", T.close_due_at),
+                C("case_no", "数字城管案件", "City case", _T_CASE)),
+        region=T.region_code, time=T.received_at, order=(("received_at", True),),
+        filters={"category": objects.choice(T.category, HOTLINE_CATEGORIES),
+                 "responded": objects.flag(T.responded_at.isnot(None) & (T.responded_at <= T.respond_due_at)),
+                 "closed": objects.flag(T.closed_at.isnot(None), T.closed_at.is_(None)),
+                 "rated": objects.flag(T.rating.isnot(None), T.rating.is_(None)),
+                 "satisfied": objects.flag(T.rating.in_(SATISFIED), T.rating == "unsatisfied"),
+                 "rating": objects.choice(T.rating, VISIT_RESULTS)},
+        filter_labels={"category": "类别", "responded": "按时响应", "closed": "已办结", "rated": "已评价",
+                       "satisfied": "满意", "rating": "评价"},
+        links=lambda raw: [(f"案件 {raw['case_no']}", f"/case/{raw['case_no']}")] if raw.get("case_no") else [],
+    ),
+    objects.Kind(
+        id="media_reports", zh="媒体报道", en="Media reports", model=MR, key=MR.id, unit="篇",
+        columns=(C("published_at", "发布时间", "Published", MR.published_at, flex=1.1),
+                 C("outlet", "媒体", "Outlet", MR.outlet, flex=1.0),
+                 C("topic", "话题", "Topic", MR.topic, labels=MEDIA_TOPICS, flex=0.8),
+                 C("sentiment", "倾向", "Sentiment", MR.sentiment, labels=SENTIMENTS, flex=0.6),
+                 C("title", "标题", "Title", MR.title, flex=2.6),
+                 C("region", "镇街", "Town", MR.region_code, labels="regions", flex=0.8)),
+        region=MR.region_code, time=MR.published_at, order=(("published_at", True),),
+        filters={"sentiment": objects.choice(MR.sentiment, SENTIMENTS), "topic": objects.choice(MR.topic, MEDIA_TOPICS),
+                 "outlet": _text_filter(MR.outlet)},
+        filter_labels={"sentiment": "倾向", "topic": "话题", "outlet": "媒体"},
+    ),
+    objects.Kind(
+        id="service_feedback", zh="表扬与投诉", en="Commendations and complaints", model=SF, key=SF.id, unit="条",
+        columns=(C("received_at", "收到时间", "Received", SF.received_at, flex=1.1),
+                 C("kind", "类型", "Kind", SF.kind, labels=FEEDBACK_KINDS, flex=0.6),
+                 C("channel", "渠道", "Channel", SF.channel, labels=FEEDBACK_CHANNELS, flex=0.6),
+                 C("subject", "事项", "Subject", SF.subject, labels=FEEDBACK_SUBJECTS, flex=0.8),
+                 C("region", "镇街", "Town", SF.region_code, labels="regions", flex=0.8),
+                 C("officer", "涉及队员", "Officer",
+                   select(Officer.name).where(Officer.id == SF.officer_id).scalar_subquery(), flex=0.8),
+                 C("officer_code", "执法证号", "Badge",
+                   select(Officer.code).where(Officer.id == SF.officer_id).scalar_subquery(), flex=0.9),
+                 C("content", "内容", "Content", SF.content, flex=2.0)),
+        region=SF.region_code, time=SF.received_at, order=(("received_at", True),),
+        filters={"kind": objects.choice(SF.kind, FEEDBACK_KINDS), "subject": objects.choice(SF.subject, FEEDBACK_SUBJECTS),
+                 "channel": objects.choice(SF.channel, FEEDBACK_CHANNELS),
+                 "about_officer": objects.flag(SF.officer_id.isnot(None), SF.officer_id.is_(None))},
+        filter_labels={"kind": "类型", "subject": "事项", "channel": "渠道", "about_officer": "涉及执法队员"},
+        links=lambda raw: [("涉及队员", objects.object_href("officers", raw["officer_code"]))]
+        if raw.get("officer_code") else [],
+    ),
+    objects.Kind(
+        id="publicity_articles", zh="宣传文章", en="Publicity articles", model=PA, key=PA.id, unit="篇",
+        columns=(C("published_at", "发布时间", "Published", PA.published_at, flex=1.1),
+                 C("channel", "渠道", "Channel", PA.channel, labels=PUBLICITY_CHANNELS, flex=0.8),
+                 C("title", "标题", "Title", PA.title, flex=2.4),
+                 C("reads", "阅读量", "Reads", PA.reads, flex=0.7)),
+        time=PA.published_at, order=(("published_at", True),),
+        filters={"channel": objects.choice(PA.channel, PUBLICITY_CHANNELS)}, filter_labels={"channel": "渠道"},
+    ),
+)

@@ -1,4 +1,6 @@
-"""Ranked keywords of Chinese complaint texts, with jieba (precise mode) and a stop-word list.
+"""Ranked keywords of Chinese complaint texts, with jieba (precise mode, part-of-speech tagged)
+and a stop-word list: place names (ns), numbers, measure words, pronouns, adverbs, time and
+direction words and punctuation are dropped by their tag, function and filler words by the list.
 
 Identical texts are tokenised once and counted with their multiplicity, so a year of case
 descriptions costs little; the caller (data_access.image) memoizes the ranking.
@@ -26,7 +28,7 @@ STOP_WORDS = frozenset("""
 这些 那些 此 该 其 等 等等 之 以 及其 以及 而且 但是 但 因为 所以 如果 然后 并 并且 导致 造成 影响 存在 出现
 发生 进行 要求 希望 请 请求 尽快 及时 处理 解决 反映 反应 投诉 举报 市民 群众 居民 来电 来电人 称 表示 问题
 情况 相关 部门 有关 严重 强烈 需 需要 能否 是否 安全隐患 隐患 附近 周边 门口 路段 路口 一带 位置 地方 区域
-号 号附近 群众反映 市民反映 居民反映 栋 楼 室 村 社区 街道 镇 路 街 巷 市 区 东莞 东莞市 記者 记者 报道 网友 曝光 热线 12345
+号 号附近 南路 北路 东路 西路 中路 大道 大街 影响市容 市容 群众反映 市民反映 居民反映 栋 楼 室 村 社区 街道 镇 路 街 巷 市 区 东莞 东莞市 記者 记者 报道 网友 曝光 热线 12345
 """.split())
 _KEEP = re.compile(r"[\u4e00-\u9fff]{2,}|[\u4e00-\u9fff][A-Za-z0-9]+")
 
@@ -40,18 +42,24 @@ def _init():
 
         jieba.setLogLevel(logging.WARNING)
         for word in DOMAIN_WORDS:
-            jieba.add_word(word, freq=20000)
+            jieba.add_word(word, freq=20000, tag="n")
         jieba.initialize()
         _ready = True
 
 
-def tokens(text: str) -> list[str]:
-    """The content words of one text: jieba tokens of two or more characters, stop words removed."""
-    _init()
-    import jieba
+# Part-of-speech tags (jieba / ICTCLAS) that never make a complaint keyword.
+DROP_TAGS = frozenset(("ns", "m", "mq", "q", "x", "r", "p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "e", "y",
+                       "o", "w", "t", "tg", "f", "d", "dg", "zg"))
 
-    return [w for w in jieba.lcut(text or "", HMM=True)
-            if _KEEP.fullmatch(w) and w not in STOP_WORDS]
+
+def tokens(text: str) -> list[str]:
+    """The content words of one text: tagged jieba tokens of two or more characters, place names,
+    numbers and function words dropped by tag, stop words removed."""
+    _init()
+    from jieba import posseg
+
+    return [p.word for p in posseg.lcut(text or "", HMM=True)
+            if p.flag not in DROP_TAGS and _KEEP.fullmatch(p.word) and p.word not in STOP_WORDS]
 
 
 def rank(texts: Iterable[str], top: int = 40, stop_words: frozenset | None = None) -> list[tuple[str, int]]:

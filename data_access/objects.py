@@ -32,6 +32,8 @@ KIND_MODULES = (
     "data_access.sanitation",
     "data_access.landscaping",
     "data_access.gas_safety",
+    "data_access.enforcement",
+    "data_access.image",
 )
 KIND_ID = re.compile(r"[a-z_]+")
 KEY_TEXT = re.compile(r"[\w.\-:]{1,64}")  # anything else is not a key

@@ -38,6 +38,8 @@ WORK_TASKS = {"service": ("劝导教育", "便民服务", "帮扶摊贩入市", 
 PATROL_SHARE = 0.10  # patrol cases per seeded city case (PROVENANCE)
 FROM_CASE = {"illegal_building": 0.55, "muck": 0.35, "outdoor_ad": 0.3, "construction": 0.25,
              "street_vending": 0.12, "posting": 0.08, "bbq": 0.2, "dumping": 0.06}
+STALLED = 0.03  # ordinary cases whose investigation runs past the 90-day limit
+UNPAID = 0.05  # fines not paid in time, executed later through the court
 VIDEO_NOTICE = 0.45  # enforceable video events that become a 非现场执法 notice
 PATROL_MIX = {"street_vending": 0.42, "posting": 0.14, "bbq": 0.12, "dumping": 0.1, "outdoor_ad": 0.08,
               "muck": 0.07, "construction": 0.04, "illegal_building": 0.03}
@@ -114,7 +116,8 @@ def plan(rng, violation: str, filed: datetime, party_kind: str) -> tuple[str, li
         if rng.random() < 0.02:
             return "simple", steps + [("revoke", t, {})]
     else:
-        t += _days(min(rng.lognormal(np.log(9), 0.6), 70))
+        stalled = rng.random() < STALLED  # 久拖未决: investigation past the 90-day limit
+        t += _days(rng.uniform(92, 200) if stalled else min(rng.lognormal(np.log(9), 0.6), 70))
         steps.append(("investigate", t, {}))
         if rng.random() < 0.04:
             return "ordinary", steps + [("revoke", t + _days(rng.uniform(1, 10)), {})]
@@ -129,7 +132,8 @@ def plan(rng, violation: str, filed: datetime, party_kind: str) -> tuple[str, li
     elif simple and rng.random() < 0.7:
         t += timedelta(minutes=float(rng.uniform(1, 10)))  # paid on the spot
     else:
-        t += _days(rng.lognormal(np.log(6 if penalty == "fine" else 10), 0.8))  # a few run over the 15 days
+        unpaid = penalty == "fine" and rng.random() < UNPAID  # awaiting 强制执行 through the court
+        t += _days(rng.uniform(30, 120) if unpaid else rng.lognormal(np.log(6 if penalty == "fine" else 10), 0.8))
     paid = None
     if penalty == "fine":
         paid = fine if rng.random() > 0.04 else float(round(fine * rng.uniform(0.3, 0.9)))
