@@ -39,6 +39,8 @@ PAGES = [
     Page("/board/overview", "综合首页", "Overview", partial(boards.layout, "overview"), group="boards"),
     Page("/board/city-management", "智慧城管", "City management", partial(boards.layout, "city-management"),
          group="boards"),
+    Page("/board/landscaping", "园林绿化", "Landscaping", partial(boards.layout, "landscaping"), group="boards"),
+    Page("/board/gas-safety", "燃气安全", "Gas safety", partial(boards.layout, "gas-safety"), group="boards"),
     Page("/board/enforcement", "城管执法", "Enforcement", partial(boards.layout, "enforcement"), group="boards"),
     Page("/board/image", "城管形象", "Public image", partial(boards.layout, "image"), group="boards"),
     Page("/live", "值班监控", "Live monitor", live.layout),

@@ -192,9 +192,9 @@ def year_start(day: date) -> date:
     return day.replace(month=1, day=1)
 
 
-def inspected_in_year(year: int):
-    """Condition on GasUser: visited (not 到访不遇) at least once in the local calendar year."""
-    start, end = report_bounds(date(year, 1, 1), date(year, 12, 31))
+def inspected_by(day: date):
+    """Condition on GasUser: visited (not 到访不遇) at least once from 1 January of `day`'s year to `day`."""
+    start, end = report_bounds(year_start(day), day)
     visited = (select(GasUserInspection.user_id)
                .where(GasUserInspection.inspected_at >= start, GasUserInspection.inspected_at < end,
                       GasUserInspection.result != "absent"))
@@ -211,9 +211,8 @@ def inspections(url: str, scope: Scope) -> dict:
     with get_engine(url).connect() as conn:
         total = conn.execute(select(func.count()).select_from(GasUser)
                              .where(GasUser.opened_on <= day_to, *region)).scalar_one()
-        covered = conn.execute(select(func.count(distinct(GasUserInspection.user_id)))
-                               .where(GasUserInspection.inspected_at >= start, GasUserInspection.inspected_at < end,
-                                      GasUserInspection.result != "absent", *iregion)).scalar_one()
+        covered = conn.execute(select(func.count()).select_from(GasUser)
+                               .where(GasUser.opened_on <= day_to, inspected_by(day_to), *region)).scalar_one()
         visits = conn.execute(
             select(func.count(), func.sum(case((GasUserInspection.result == "defect", 1), else_=0)),
                    func.sum(case((and_(GasUserInspection.result == "defect", GasUserInspection.fixed_at.isnot(None)), 1),
@@ -366,10 +365,10 @@ def _register_kinds():
             region=GasUser.region_code,
             filters={"kind": o.choice(GasUser.kind, USER_KINDS), "supply": o.choice(GasUser.supply, SUPPLY),
                      "opened_by": lambda v: GasUser.opened_on <= _date(v),
-                     "inspected": lambda v: inspected_in_year(_year(v)),
-                     "not_inspected": lambda v: ~inspected_in_year(_year(v))},
+                     "inspected_by": lambda v: inspected_by(_date(v)),
+                     "not_inspected_by": lambda v: ~inspected_by(_date(v))},
             filter_labels={"kind": "用户类型", "supply": "供气方式", "opened_by": "开户不晚于",
-                           "inspected": "已安检年度", "not_inspected": "未安检年度"},
+                           "inspected_by": "本年已安检（截至）", "not_inspected_by": "本年未安检（截至）"},
             order=(("code", False),), position=(GasUser.lon, GasUser.lat), unit="户",
         ),
         o.Kind(
