@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Date, DateTime, and_, case, func, literal, or_, select
+from sqlalchemy import Date, DateTime, and_, case, func, select
 
 from .cache import memoize
 from .clock import utcnow
@@ -25,7 +25,7 @@ from .filters import Scope, report_bounds
 from .models import CameraEvent, Camera, Case, Category
 from .models_enforcement import BodyCamera, EnforcementCase, EnforcementStep, Officer, OfficerDuty, OfficerWork
 from .models_image import ServiceFeedback
-from .sqlfuncs import local_date, minutes_between
+from .sqlfuncs import minutes_between
 
 CACHE_SECONDS = 30
 
@@ -343,7 +343,6 @@ def equipment(url: str, scope: Scope) -> dict:
 # ---- record kinds for the object list (/objects/<kind>, /object/<kind>/<key>) ----
 
 from . import objects  # noqa: E402  (objects.load imports this module)
-from .models import Department  # noqa: E402,F401
 
 C = objects.Column
 EC = EnforcementCase

@@ -14,21 +14,21 @@ from data_access import enforcement as enf
 from .charts import LAMP_COLORS, MUTED, SERIES, TEXT, donut, empty, figure, graph, kpi, percent
 
 F = 0.9  # rem: every chart text on these boards (the boards' floor is 0.875 rem)
-KEEP = ("region", "range", "from", "to")  # the board filters an object list understands
+KEEP = ("region", "range", "from", "to")
+ROWS = 6  # bars a third-height panel shows with every label readable at 1080p
+SIDE_LEGEND = {"orientation": "v", "x": 1, "xanchor": "right", "y": 0, "yanchor": "bottom"}  # the board filters an object list understands
 
 
-def objects_link(view: View, kind: str, **params) -> str:
-    """The /objects/<kind> list for this view narrowed by `params` (None drops a key)."""
-    drill = getattr(view, "drill_objects", None)
-    if drill is not None:
-        return drill(kind, **params)
+def objects_link(view: View, kind_id: str, /, **params) -> str:
+    """The /objects/<kind> list for this view narrowed by `params` (None drops a key): what
+    View.drill_objects gives, with the kind positional-only so a filter may be named `kind`."""
     merged = {k: v for k, v in parse_qsl(view.search.lstrip("?")) if k in KEEP}
     for key, value in params.items():
         if value is None:
             merged.pop(key, None)
         else:
             merged[key] = str(value)
-    return f"/objects/{kind}?" + urlencode(merged)
+    return f"/objects/{kind_id}?" + urlencode(merged)
 
 
 def label(table: dict, code, view: View) -> str:
@@ -47,11 +47,12 @@ def money(value: float, view: View) -> str:
 def hbar(fig, view: View, y, x, links, *, color=SERIES[0], name=None, text=None, hover="%{y} %{x}"):
     fig.add_bar(y=y, x=x, orientation="h", name=name, marker={"color": color, "line": {"width": 0}},
                 text=text, textposition="outside", textfont={"size": F * view.rem, "color": TEXT}, cliponaxis=False,
+                constraintext="none",
                 customdata=links, hovertemplate=hover + "<extra></extra>")
 
 
 def small_axes(fig, view: View, *, x_ticks=False):
-    fig.update_yaxes(tickfont={"size": F * view.rem, "color": TEXT}, showgrid=False)
+    fig.update_yaxes(tickfont={"size": F * view.rem, "color": TEXT}, showgrid=False, dtick=1)
     fig.update_xaxes(showticklabels=x_ticks, showgrid=x_ticks, tickfont={"size": F * view.rem, "color": MUTED})
 
 
@@ -101,7 +102,7 @@ def procedure(df, view: View):
                     customdata=[objects_link(view, "enforcement_cases", status=s, overdue="1") for s in statuses],
                     showlegend=False, hovertemplate="%{y} %{text}<extra></extra>", cliponaxis=False)
     small_axes(fig, view)
-    fig.update_layout(legend={"font": {"size": F * view.rem}})
+    fig.update_layout(legend={**SIDE_LEGEND, "font": {"size": F * view.rem}}, margin={"t": 0.2 * view.rem})
     final = {s: int(df.loc[df["status"] == s, "cases"].sum()) for s in enf.FINAL_STATUSES}
     stat = html.Div([
         dcc.Link([html.Span(number(final["closed"]), className="stat-value"),
@@ -113,7 +114,7 @@ def procedure(df, view: View):
 
 
 def fines_by_violation(df, view: View):
-    df = df[df["fines_decided"] > 0].sort_values("fines_decided").tail(8)
+    df = df[df["fines_decided"] > 0].sort_values("fines_decided").tail(ROWS - 1)
     if df.empty:
         return empty(view)
     names = [label(enf.VIOLATIONS, v, view) for v in df["violation"]]
@@ -126,7 +127,7 @@ def fines_by_violation(df, view: View):
          [objects_link(view, "enforcement_cases", violation=v, paid="1") for v in df["violation"]], color=SERIES[1],
          name=view.zh("收缴", "Collected"), hover="%{y} " + view.zh("收缴", "collected") + " ¥%{x:,.0f}")
     small_axes(fig, view)
-    fig.update_layout(bargap=0.25, legend={"font": {"size": F * view.rem}})
+    fig.update_layout(bargap=0.25, legend={**SIDE_LEGEND, "font": {"size": F * view.rem}}, margin={"t": 0.2 * view.rem})
     return graph("enforcement.fines_by_violation", fig)
 
 
@@ -162,7 +163,7 @@ def offsite(data: dict, view: View):
 
 
 def top_violations(df, view: View):
-    df = df[df["cases"] > 0].sort_values("cases").tail(8)
+    df = df[df["cases"] > 0].sort_values("cases").tail(ROWS + 2)
     if df.empty:
         return empty(view)
     names = [f"{label(enf.VIOLATIONS, v, view)} {enf.VIOLATIONS[v][2][0]}" for v in df["violation"]]
@@ -178,7 +179,7 @@ def top_violations(df, view: View):
 
 
 def fines_by_region(df, view: View):
-    df = df[df["fines_decided"] > 0].sort_values("fines_decided").tail(10)
+    df = df[df["fines_decided"] > 0].sort_values("fines_decided").tail(ROWS)
     if df.empty:
         return empty(view)
     regions = view.names["regions"]
@@ -195,7 +196,7 @@ def duty(df, view: View):
         return empty(view)
     day = df.attrs.get("day") or view.scope.day_to
     total_on, total = int(df["on_duty"].sum()), int(df["officers"].sum())
-    top = df.head(10).iloc[::-1]
+    top = df.head(ROWS).iloc[::-1]
     regions = view.names["regions"]
     link = {"range": "custom", "from": str(day), "to": str(day)}
     fig = figure(view, margin=(0.4, 2.4, 0.2, 0.4), barmode="overlay")
@@ -223,7 +224,7 @@ def work_split(df, view: View):
         fig.add_bar(y=rows, x=[row["target"], row["share"]], orientation="h", name=name,
                     marker={"color": [SERIES[i % len(SERIES)]] * 2, "opacity": 1, "line": {"width": 0}},
                     text=[f"{name} {100 * row['target']:.0f}%", f"{name} {100 * row['share']:.1f}%"],
-                    textposition="inside", insidetextanchor="middle",
+                    textposition="inside", insidetextanchor="middle", constraintext="none",
                     textfont={"size": F * view.rem, "color": "#021022"},
                     customdata=[None, objects_link(view, "officer_work", kind=row["kind"])],
                     hovertemplate="%{y} " + name + " %{x:.1%}<extra></extra>")
@@ -258,7 +259,7 @@ def equipment(data: dict, view: View):
                        font={"size": 1.3 * view.rem, "color": "#eaf4ff"})
     fig.add_bar(y=[label(FEEDBACK_SUBJECTS, s, view) for s in subjects["subject"]], x=subjects["complaints"],
                 orientation="h", marker={"color": LAMP_COLORS["red"], "line": {"width": 0}},
-                text=subjects["complaints"], textposition="outside", cliponaxis=False,
+                text=subjects["complaints"], textposition="outside", cliponaxis=False, constraintext="none",
                 textfont={"size": F * view.rem, "color": TEXT},
                 customdata=[objects_link(view, "service_feedback", kind="complaint", about_officer="1", subject=s)
                             for s in subjects["subject"]],

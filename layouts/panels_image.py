@@ -1,8 +1,6 @@
 """Panels of the 城管形象 (public image) board: satisfaction, 12345, public opinion, recognition."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pandas as pd
 from dash import dcc, html
 from plotly.subplots import make_subplots
@@ -12,9 +10,10 @@ from dashboard.panels import Panel, View, register
 from data_access import image
 
 from .charts import LAMP_COLORS, MUTED, SERIES, TEXT, empty, figure, graph, percent
-from .panels_enforcement import F, hbar, kpi, kpi_row, label, objects_link, short_town, small_axes
+from .panels_enforcement import F, ROWS, hbar, kpi, kpi_row, label, objects_link, short_town, small_axes
 
 WEEKLY_AFTER_DAYS = 62  # longer ranges are drawn by week
+WEEKLY_SENTIMENT_AFTER_DAYS = 21  # a few reports a day: weekly sooner
 SENTIMENT_COLORS = {"positive": LAMP_COLORS["green"], "neutral": "#5f7ea8", "negative": LAMP_COLORS["red"]}
 
 
@@ -57,42 +56,45 @@ def kpis(data: dict, view: View):
     return kpi_row(tiles, len(tiles))
 
 
-def _by_week(df: pd.DataFrame, day_from) -> pd.DataFrame:
+def _by_week(df: pd.DataFrame, day_from, day_to) -> pd.DataFrame:
+    """Daily rows summed into weeks that end on `day_to` (the first one may be short), with each
+    week's first and last local date in `start` and `end`."""
     df = df.copy()
-    df["day"] = pd.to_datetime(df["day"])
-    start = pd.Timestamp(day_from)
-    df["start"] = start + pd.to_timedelta(((df["day"] - start).dt.days // 7) * 7, unit="D")
-    return df.groupby("start", as_index=False).sum(numeric_only=True)
+    days = pd.to_datetime(df["day"])
+    back = (pd.Timestamp(day_to) - days).dt.days // 7
+    df["end"] = pd.Timestamp(day_to) - pd.to_timedelta(back * 7, unit="D")
+    df["start"] = (df["end"] - pd.Timedelta(days=6)).clip(lower=pd.Timestamp(day_from))
+    return df.drop(columns=["day"]).groupby(["start", "end"], as_index=False).sum(numeric_only=True)
+
+
+def _periods(df: pd.DataFrame, view: View, weekly: bool) -> pd.DataFrame:
+    """Rows by day, or by week when `weekly`, with the `start` and `end` date of each point."""
+    if weekly:
+        return _by_week(df, view.scope.day_from, view.scope.day_to)
+    df = df.copy()
+    df["start"] = df["end"] = pd.to_datetime(df["day"])
+    return df.drop(columns=["day"]).sort_values("start").reset_index(drop=True)
+
+
+def _span(start, end) -> dict:
+    return {"range": "custom", "from": str(start.date()), "to": str(end.date())}
 
 
 def satisfaction_trend(df, view: View):
     if df.empty or not df["reached"].sum():
         return empty(view)
-    weekly = (view.scope.day_to - view.scope.day_from).days > WEEKLY_AFTER_DAYS
-    if weekly:
-        df = _by_week(df, view.scope.day_from).rename(columns={"start": "day"})
-        span = 6
-    else:
-        df = df.assign(day=pd.to_datetime(df["day"])).sort_values("day")
-        span = 0
+    df = _periods(df, view, (view.scope.day_to - view.scope.day_from).days > WEEKLY_AFTER_DAYS)
     df["rate"] = df["satisfied"] / df["reached"].where(df["reached"] > 0)
-
-    def link(day):
-        end = min(day.date() + timedelta(days=span), view.scope.day_to)
-        return objects_link(view, "return_visits", range="custom", **{"from": str(day.date()), "to": str(end)},
-                            satisfied="1")
-
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.update_layout(figure(view, legend=True, margin=(0.4, 0.4, 1.8, 0.4)).layout)
-    fig.add_bar(x=df["day"], y=df["reached"], name=view.zh("接通", "Reached"), marker={"color": "rgba(26,125,255,0.35)"},
-                customdata=[objects_link(view, "return_visits", range="custom", reached="1",
-                                         **{"from": str(d.date()), "to": str(min(d.date() + timedelta(days=span),
-                                                                               view.scope.day_to))})
-                            for d in df["day"]],
+    fig.add_bar(x=df["end"], y=df["reached"], name=view.zh("接通", "Reached"), marker={"color": "rgba(26,125,255,0.35)"},
+                customdata=[objects_link(view, "return_visits", reached="1", **_span(a, b))
+                            for a, b in zip(df["start"], df["end"])],
                 hovertemplate="%{x|%m-%d} " + view.zh("接通", "reached") + " %{y}<extra></extra>", secondary_y=False)
-    fig.add_scatter(x=df["day"], y=df["rate"], name=view.zh("满意率", "Satisfaction"), mode="lines+markers",
+    fig.add_scatter(x=df["end"], y=df["rate"], name=view.zh("满意率", "Satisfaction"), mode="lines+markers",
                     line={"color": SERIES[1], "width": 0.15 * view.rem}, marker={"size": 0.4 * view.rem},
-                    customdata=[link(d) for d in df["day"]],
+                    customdata=[objects_link(view, "return_visits", satisfied="1", **_span(a, b))
+                                for a, b in zip(df["start"], df["end"])],
                     hovertemplate="%{x|%m-%d} " + view.zh("满意率", "satisfied") + " %{y:.1%}<extra></extra>",
                     secondary_y=True)
     fig.update_yaxes(secondary_y=True, tickformat=".0%", range=[max(0.0, float(df["rate"].min()) - 0.1), 1.0],
@@ -109,11 +111,11 @@ def satisfaction_by_department(df, view: View):
     df = df[df["reached"] >= 5].dropna(subset=["department_id"])
     if df.empty:
         return empty(view)
-    df = df.nlargest(10, "reached").sort_values("rate")
+    df = df.nlargest(ROWS, "reached").sort_values("rate")
     departments = view.names["departments"]
     names = [departments.get(int(d), str(d)).replace("综合行政执法办公室", "执法办").replace("城市管理", "城管")
              for d in df["department_id"]]
-    fig = figure(view, margin=(0.4, 2.6, 0.2, 0.4))
+    fig = figure(view, margin=(0.4, 3.8, 0.2, 0.4))
     colors = [LAMP_COLORS["green"] if r >= 0.9 else LAMP_COLORS["yellow"] if r >= 0.8 else LAMP_COLORS["red"]
               for r in df["rate"]]
     hbar(fig, view, names, df["rate"], [objects_link(view, "return_visits", department=int(d), satisfied="1")
@@ -127,7 +129,7 @@ def satisfaction_by_department(df, view: View):
 def hotline_by_category(df, view: View):
     if df.empty:
         return empty(view)
-    df = df.sort_values("received", ascending=False)
+    df = df.nlargest(ROWS - 1, "received")  # a table row is taller than a bar
     head = [view.zh("类别", "Category"), view.zh("受理", "Received"), view.zh("响应率", "In time"),
             view.zh("办结率", "Closed"), view.zh("满意率", "Satisfied")]
     rows = [html.Tr([
@@ -146,7 +148,7 @@ def hotline_by_category(df, view: View):
 def hotline_by_region(df, view: View):
     if df.empty:
         return empty(view)
-    df = df.nlargest(10, "received").iloc[::-1]
+    df = df.nlargest(ROWS, "received").iloc[::-1]
     regions = view.names["regions"]
     names = [short_town(regions.get(r, r)) for r in df["region_code"]]
     fig = figure(view, legend=True, margin=(0.4, 3.6, 1.8, 0.4), barmode="overlay")
@@ -167,7 +169,7 @@ def media_outlets(data, view: View):
     fig = make_subplots(rows=1, cols=2, shared_yaxes=False, horizontal_spacing=0.22)
     fig.update_layout(figure(view, legend=True, margin=(0.4, 0.4, 1.8, 0.4), barmode="stack").layout)
     for col, (frame, key, table) in enumerate(((outlets, "outlet", None), (topics, "topic", image.MEDIA_TOPICS)), start=1):
-        order = frame.groupby(key)["reports"].sum().sort_values().index.tolist()[-8:]
+        order = frame.groupby(key)["reports"].sum().sort_values().index.tolist()[-ROWS:]
         for sentiment in ("negative", "neutral", "positive"):
             part = frame[frame["sentiment"] == sentiment].set_index(key)["reports"]
             name = label(image.SENTIMENTS, sentiment, view)
@@ -176,7 +178,7 @@ def media_outlets(data, view: View):
                         marker={"color": SENTIMENT_COLORS[sentiment], "line": {"width": 0}},
                         customdata=[objects_link(view, "media_reports", **{key: k}, sentiment=sentiment) for k in order],
                         hovertemplate="%{y} " + name + " %{x}<extra></extra>", row=1, col=col)
-    fig.update_yaxes(tickfont={"size": F * view.rem, "color": TEXT}, showgrid=False)
+    fig.update_yaxes(tickfont={"size": F * view.rem, "color": TEXT}, showgrid=False, dtick=1)
     fig.update_xaxes(showticklabels=False, showgrid=False)
     fig.update_layout(legend={"font": {"size": F * view.rem}}, bargap=0.25)
     fig._cockpit_rem = view.rem
@@ -188,23 +190,16 @@ def sentiment_trend(df, view: View):
         return empty(view)
     wide = df.pivot_table(index="day", columns="sentiment", values="reports", aggfunc="sum", fill_value=0)
     wide = wide.reindex(columns=list(image.SENTIMENTS), fill_value=0).reset_index()
-    weekly = (view.scope.day_to - view.scope.day_from).days > WEEKLY_AFTER_DAYS
-    span = 0
-    if weekly:
-        wide = _by_week(wide, view.scope.day_from).rename(columns={"start": "day"})
-        span = 6
-    else:
-        wide["day"] = pd.to_datetime(wide["day"])
+    weekly = (view.scope.day_to - view.scope.day_from).days > WEEKLY_SENTIMENT_AFTER_DAYS
+    wide = _periods(wide, view, weekly)
     fig = figure(view, legend=True, margin=(0.4, 0.6, 1.8, 0.4))
     for sentiment in ("positive", "negative"):
         name = label(image.SENTIMENTS, sentiment, view)
-        fig.add_scatter(x=wide["day"], y=wide[sentiment], name=name, mode="lines+markers",
+        fig.add_scatter(x=wide["end"], y=wide[sentiment], name=name, mode="lines+markers",
                         line={"color": SENTIMENT_COLORS[sentiment], "width": 0.15 * view.rem, "shape": "spline",
                               "smoothing": 0.6}, marker={"size": 0.35 * view.rem},
-                        customdata=[objects_link(view, "media_reports", sentiment=sentiment, range="custom",
-                                                 **{"from": str(d.date()),
-                                                    "to": str(min(d.date() + timedelta(days=span), view.scope.day_to))})
-                                    for d in wide["day"]],
+                        customdata=[objects_link(view, "media_reports", sentiment=sentiment, **_span(a, b))
+                                    for a, b in zip(wide["start"], wide["end"])],
                         hovertemplate="%{x|%m-%d} " + name + " %{y}<extra></extra>")
     share = wide["negative"].sum() / max(1, wide[list(image.SENTIMENTS)].to_numpy().sum())
     fig.update_xaxes(tickformat="%m-%d")
