@@ -296,7 +296,13 @@ MEAN_WAIT_DAYS = {"ordinary": {"filed": 9, "investigated": 4, "notified": 4, "de
 
 
 def simulate(session, rng, now: datetime, minutes: float, speed: float = 1.0) -> int:
-    """Keep 城管执法 live: new patrol cases, open cases moving on, body cameras going on and off line."""
+    """Keep 城管执法 live: new patrol cases, open cases moving on, body cameras going on and off line.
+
+    Called every tick; does its work about once a simulated minute (then for the elapsed minutes).
+    """
+    if rng.random() >= min(1.0, minutes):
+        return 0
+    minutes = max(minutes, 1.0)
     moved = 0
     conn = session.connection()
     regions = conn.execute(select(Region.code, Region.name, Region.geometry).order_by(Region.code)).all()

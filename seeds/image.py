@@ -255,6 +255,9 @@ def _articles(writer, rng, now) -> int:
 
 def simulate(session: Session, rng, now: datetime, minutes: float, speed: float = 1.0) -> int:
     """Call back the reporters of newly closed public / 12345 cases (through the case write path)."""
+    if rng.random() >= min(1.0, minutes):  # about once a minute
+        return 0
+    minutes = max(minutes, 1.0)
     since = now - timedelta(days=4)
     waiting = session.execute(
         select(Case).where(Case.source.in_(image.VISIT_SOURCES), Case.status == "closed", Case.closed_at >= since,

@@ -24,6 +24,7 @@ from data_access.clock import LOCAL_OFFSET, utcnow
 
 from .city import build_city
 from . import gas_safety as gas_seed, landscaping as landscaping_seed
+from . import enforcement as enforcement_seed, image as image_seed
 from .demo import OPINIONS, actor_for, draw_reports, load_refs
 
 # Mean minutes each status waits before its next step, at speed 1 (处置 scales with the limit).
@@ -71,6 +72,8 @@ class Simulator:
             sanitation.live_tick(session.connection(), self.rng, now)  # 市容环卫: GPS fixes every 30 s, today's totals
             landscaping_seed.tick(session, self.rng, now, seconds)  # 园林绿化: today's planned work gets done
             gas_seed.tick(session, self.rng, now, seconds)  # 燃气安全: alarms handled, 入户安检 visits
+            enforcement_seed.simulate(session, self.rng, now, seconds / 60, self.speed)  # 城管执法: cases move on
+            image_seed.simulate(session, self.rng, now, seconds / 60, self.speed)  # 城管形象: 回访 of closed cases
             session.commit()
 
     def _report(self, session: Session, now: datetime):
