@@ -110,7 +110,7 @@ def place_map(data, view: View):
 
 
 def sensors(df, view: View):
-    df = df.dropna(subset=["value"]).head(10).iloc[::-1]
+    df = df.dropna(subset=["value"]).head(8).iloc[::-1]
     if df.empty:
         return empty(view)
     fig = figure(view, margin=(0.4, 2.6, 0.2, 0.4))
@@ -148,36 +148,34 @@ def alarms(data: dict, view: View):
 
 def hazards(data: dict, view: View):
     counts = data["by_status"]
-    fig = figure(view, margin=(0.4, 0.4, 0.4, 0.2))
-    fig.add_bar(x=[_pick(gas.HAZARD_STATUS[k], view) for k in counts], y=list(counts.values()),
-                marker={"color": [HAZARD_COLORS[k] for k in counts], "line": {"width": 0}},
-                text=list(counts.values()), textposition="outside", cliponaxis=False,
-                textfont={"size": TICK * view.rem, "color": MUTED},
-                customdata=[view.drill_objects("gas_events", kind="hazard", status=k) for k in counts],
-                hovertemplate="%{x} %{y}<extra></extra>")
-    fig.update_yaxes(showgrid=False, showticklabels=False)
+    tiles = [kpi(_pick(gas.HAZARD_STATUS[k], view), number(n), view.drill_objects("gas_events", kind="hazard", status=k),
+                 tone="alarm" if k == "open" and n else "", note=view.zh("处", "found") if k == "open" else None)
+             for k, n in counts.items()]
     rows = [dcc.Link([html.Span(h["pipe"], className="feed-time"), html.Span(h["note"], className="feed-category"),
                       html.Span(_pick(gas.HAZARD_STATUS[h["status"]], view), className=f"feed-status hazard-{h['status']}")],
                      href=_focus(h["pipe"]), className="feed-row") for h in data["open"][:4]]
-    return html.Div([html.Div(graph("gas.hazards", fig), className="gas-hazard-chart"),
-                     html.Div(rows, className="gas-hazard-list")], className="gas-hazards")
+    return html.Div([html.Div(tiles, className="kpi-row"),
+                     html.Div(rows or [html.Div(view.zh("无未整改隐患", "No open hazards"), className="panel-empty")],
+                              className="gas-hazard-list")], className="panel-stack")
 
 
 def users(df, view: View):
     if df.empty:
         return empty(view)
     names = view.names["regions"]
-    totals = df.groupby("region_code")["users"].sum().sort_values(ascending=False).head(8)
+    totals = df.groupby("region_code")["users"].sum().sort_values(ascending=False).head(6)
     regions = list(totals.index[::-1])
-    fig = figure(view, legend=True, margin=(0.4, 0.6, 1.8, 0.4), barmode="stack")
+    fig = figure(view, legend=True, margin=(0.4, 0.6, 1.6, 0.2), barmode="stack")
     for kind, pair in gas.USER_KINDS.items():
         part = df[df["kind"] == kind].groupby("region_code")["users"].sum().reindex(regions, fill_value=0)
         fig.add_bar(y=[names.get(r, r).removesuffix("街道").removesuffix("镇") for r in regions], x=part.values,
-                    orientation="h", name=_pick(pair, view), marker={"color": KIND_COLORS[kind], "line": {"width": 0}},
+                    orientation="h", name=_pick(pair, view)[:2], marker={"color": KIND_COLORS[kind], "line": {"width": 0}},
                     customdata=[view.drill_objects("gas_users", region=r, kind=kind, opened_by=view.scope.day_to,
                                                    range=None, **{"from": None, "to": None}) for r in regions],
                     hovertemplate="%{y} " + _pick(pair, view) + " %{x:,}<extra></extra>")
     fig.update_xaxes(showgrid=False, showticklabels=False)
+    labels = [names.get(r, r).removesuffix("街道").removesuffix("镇") for r in regions]
+    fig.update_yaxes(tickmode="array", tickvals=labels, ticktext=labels)
     return graph("gas.users", fig)
 
 
@@ -200,8 +198,8 @@ def inspections(data: dict, view: View):
                                    range=None, **{"from": None, "to": None}),
                 note=f"/ {number(data['users'])} {view.zh('户', 'users')}"),
         ], className="kpi-row"),
-        html.Div(graph("gas.inspections", fig), className="gas-inspection-chart"),
-    ], className="gas-inspections")
+        graph("gas.inspections", fig),
+    ], className="panel-stack")
 
 
 def _month_end(month: str) -> str:
@@ -225,7 +223,7 @@ def cases(df, view: View):
     if df.empty:
         return empty(view)
     rows = df.iloc[::-1]
-    fig = figure(view, margin=(0.4, 5.0, 0.2, 0.4))
+    fig = figure(view, margin=(0.4, 6.5, 0.2, 0.4))
     fig.add_bar(y=rows["name"], x=rows["reported"], orientation="h", marker={"color": SERIES[3], "line": {"width": 0}},
                 text=[f"{r} · {view.zh('按期', 'on time')} {percent(h / d) if d else '—'}"
                       for r, h, d in zip(rows["reported"], rows["handled_on_time"], rows["handled"])],
@@ -237,8 +235,8 @@ def cases(df, view: View):
         dcc.Link(f"{view.zh('合计', 'Total')} {number(total)} · {view.zh('按期处置率', 'on-time handling')} "
                  f"{percent(on_time / handled) if handled else '—'}",
                  href=view.drill(category=",".join(gas.CASE_CATEGORIES)), className="gas-case-total"),
-        html.Div(graph("gas.cases", fig), className="gas-case-chart"),
-    ], className="gas-cases")
+        graph("gas.cases", fig),
+    ], className="panel-stack")
 
 
 register(
@@ -247,10 +245,10 @@ register(
     Panel("gas.place_map", "场站与监测点", "Stations and sensors",
           lambda url, scope: (gas.sensors(url, scope), gas.stations(url, scope), boards.region_shapes(url)), place_map,
           refresh_seconds=60),
-    Panel("gas.sensors", "实时浓度 TOP10（%LEL）", "Live readings top 10", gas.sensors, sensors, refresh_seconds=30),
+    Panel("gas.sensors", "实时浓度 TOP8（%LEL）", "Live readings top 8", gas.sensors, sensors, refresh_seconds=30),
     Panel("gas.alarms", "报警趋势与处置时长", "Alarms and time to handle", gas.alarms, alarms, refresh_seconds=30),
     Panel("gas.hazards", "管网隐患整改", "Hazards", gas.hazards, hazards, refresh_seconds=60),
-    Panel("gas.users", "燃气用户（镇街 TOP8）", "Gas users by town", gas.users, users, refresh_seconds=600),
+    Panel("gas.users", "燃气用户（镇街 TOP6）", "Gas users by town", gas.users, users, refresh_seconds=600),
     Panel("gas.inspections", "入户安检", "Household inspections", gas.inspections, inspections, refresh_seconds=60),
     Panel("gas.cylinders", "液化气钢瓶追溯", "LPG cylinders", gas.cylinders, cylinders, refresh_seconds=300),
     Panel("gas.cases", "燃气相关案件", "Gas cases", gas.case_table, cases, refresh_seconds=60),

@@ -17,7 +17,7 @@ from data_access import landscaping as land
 
 from .charts import LAMP_COLORS, MUTED, SERIES, TICK, donut, empty, figure, graph, kpi, percent
 
-GRADE_COLORS = {1: "#ff5a6e", 2: "#ffb547", 3: "#19e3c1", 0: "#a78bfa"}
+GRADE_COLORS = {1: SERIES[0], 2: SERIES[1], 3: SERIES[2], 0: SERIES[3]}  # the grade donut's colours, in its order
 
 
 def _pick(pair, view: View) -> str:
@@ -101,14 +101,14 @@ def inventory(data: dict, view: View):
         kpi(view.zh("行道树", "Street trees"), number(data["trees"]),
             view.drill_objects("street_trees", planted_by=year), note=view.zh("株", "trees")),
         kpi(view.zh("古树名木", "Ancient trees"), number(data["ancient"]), view.drill_objects("ancient_trees"),
-            note=view.zh("株 · 挂牌保护", "registered")),
+            note=view.zh("株", "trees")),
     ], className="kpi-row")
 
 
 def tree_species(df, view: View):
     if df.empty:
         return empty(view)
-    df = df.head(10).iloc[::-1]
+    df = df.head(8).iloc[::-1]
     year = view.scope.day_to.year
     fig = figure(view, margin=(0.4, 2.6, 0.2, 0.4))
     fig.add_bar(y=df["species"], x=df["trees"], orientation="h", marker={"color": SERIES[6], "line": {"width": 0}},
@@ -158,10 +158,9 @@ def ancient_grades(df, view: View):
 
 def work(data: dict, view: View):
     done_rate = data["done"] / data["planned"] if data["planned"] else None
-    tree = data["by_work"]["pruning"]["planned"] + data["by_work"]["typhoon"]["planned"]
     return html.Div([
         kpi(view.zh("计划作业", "Planned"), number(data["planned"]), view.drill_objects("green_inspections"),
-            note=view.zh("养护巡查与树木作业", "patrols and tree work")),
+            note=view.zh("全部作业", "all work")),
         kpi(view.zh("已完成", "Done"), number(data["done"]), view.drill_objects("green_inspections", done=1),
             note=f"{view.zh('完成率', 'rate')} {percent(done_rate)}"),
         kpi(view.zh("发现问题", "Found problems"), number(data["with_problems"]),
@@ -169,7 +168,7 @@ def work(data: dict, view: View):
             note=f"{number(data['problems'])} {view.zh('处问题', 'problems')}"),
         kpi(view.zh("防台加固", "Typhoon work"), number(data["by_work"]["typhoon"]["planned"]),
             view.drill_objects("green_inspections", work="typhoon"),
-            note=f"{view.zh('树木作业', 'tree work')} {number(tree)}"),
+            note=f"{view.zh('修剪', 'pruning')} {number(data['by_work']['pruning']['planned'])}"),
     ], className="kpi-row")
 
 
@@ -203,7 +202,7 @@ def cases(df, view: View):
         parts.append((view.zh("园林绿化设施(04)", "Green facilities (04)"), int(comp["reported"].sum()),
                       int(comp["closed_on_time"].sum()), int(comp["closed"].sum()), view.drill(major=land.COMPONENT_MAJOR)))
     parts = parts[::-1]
-    fig = figure(view, margin=(0.4, 5.2, 0.2, 0.4))
+    fig = figure(view, margin=(0.4, 7.5, 0.2, 0.4))
     fig.add_bar(y=[p[0] for p in parts], x=[p[1] for p in parts], orientation="h",
                 marker={"color": SERIES[1], "line": {"width": 0}},
                 text=[f"{p[1]} · {view.zh('按期', 'on time')} {percent(p[2] / p[3]) if p[3] else '—'}" for p in parts],
@@ -219,7 +218,7 @@ register(
     Panel("landscaping.region_map", "镇街达标情况", "Towns meeting the targets",
           lambda url, scope: (land.indicators(url, scope), boards.region_shapes(url)), region_map, refresh_seconds=600),
     Panel("landscaping.inventory", "绿地资源", "Green inventory", land.inventory, inventory, refresh_seconds=300),
-    Panel("landscaping.tree_species", "行道树树种", "Street trees by species", land.tree_species, tree_species,
+    Panel("landscaping.tree_species", "行道树树种 TOP8", "Street trees top 8 species", land.tree_species, tree_species,
           refresh_seconds=300),
     Panel("landscaping.ancient_map", "古树名木分布", "Ancient trees map", land.ancient_map, ancient_map,
           refresh_seconds=600),
