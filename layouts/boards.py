@@ -19,7 +19,6 @@ from data_access.vocabulary import MAJOR_NAMES, SOURCES
 from . import panels_city, panels_overview  # noqa: F401  (they register their panels)
 from . import panels_enforcement, panels_image  # noqa: F401  (城管执法 and 城管形象 panels)
 from . import panels_gas, panels_landscaping  # noqa: F401  (燃气安全 and 园林绿化 panels)
-from . import panels_gas, panels_landscaping  # noqa: F401  (燃气安全 and 园林绿化 panels)
 
 
 @dataclass(frozen=True)
@@ -55,29 +54,6 @@ BOARDS = {
         areas=("speed league overdue", "types league overdue", "video heat heat"),
         wide_areas=("speed league league overdue heat heat", "types video video overdue heat heat"),
         columns="1fr 1.3fr 1fr", wide_columns="repeat(6, 1fr)", rows="1fr 1fr 1fr", wide_rows="1fr 1fr",
-    ),
-    "landscaping": Board(
-        "landscaping", "/board/landscaping", "园林绿化", "Landscaping",
-        panels={"ind": "landscaping.indicators", "inv": "landscaping.inventory", "work": "landscaping.work",
-                "map": "landscaping.region_map", "ancient": "landscaping.ancient_map",
-                "species": "landscaping.tree_species", "grades": "landscaping.ancient_grades",
-                "cases": "landscaping.cases", "trend": "landscaping.work_trend"},
-        areas=("ind ind ind ind", "inv inv work work", "map ancient species trend", "map ancient grades cases"),
-        wide_areas=("ind ind ind inv inv inv", "map map ancient species trend work",
-                    "map map ancient grades trend cases"),
-        columns="1fr 1fr 1fr 1.1fr", wide_columns="repeat(6, 1fr)", rows="auto auto 1fr 1fr",
-        wide_rows="auto 1fr 1fr",
-    ),
-    "gas-safety": Board(
-        "gas-safety", "/board/gas-safety", "燃气安全", "Gas safety",
-        panels={"kpi": "gas.kpis", "map": "gas.place_map", "network": "gas.network", "alarms": "gas.alarms",
-                "sensors": "gas.sensors", "hazards": "gas.hazards", "users": "gas.users",
-                "insp": "gas.inspections", "cyl": "gas.cylinders", "cases": "gas.cases"},
-        areas=("kpi kpi kpi kpi", "map network alarms alarms", "map sensors hazards users", "insp insp cyl cases"),
-        wide_areas=("kpi kpi kpi kpi kpi kpi", "map network alarms alarms hazards users",
-                    "map sensors insp insp cyl cases"),
-        columns="1.1fr 1fr 1fr 1fr", wide_columns="repeat(6, 1fr)", rows="auto 1fr 1fr 1fr",
-        wide_rows="auto 1fr 1fr",
     ),
     "landscaping": Board(
         "landscaping", "/board/landscaping", "园林绿化", "Landscaping",
