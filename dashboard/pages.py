@@ -34,11 +34,13 @@ class Page:
 # Header menus, in order (layouts/shell.py): a page with `group` is listed under its menu, in PAGES order.
 NAV_GROUPS = {"boards": ("版面", "Boards"), "maps": ("一张图", "Maps")}
 
+# The seven boards keep this order in the header: 综合首页, 智慧城管, 市容环卫, 园林绿化, 燃气安全, 城管执法, 城管形象.
 PAGES = [
     Page("/", "综合首页", "Overview", partial(boards.layout, "overview"), nav=False),
     Page("/board/overview", "综合首页", "Overview", partial(boards.layout, "overview"), group="boards"),
     Page("/board/city-management", "智慧城管", "City management", partial(boards.layout, "city-management"),
          group="boards"),
+    Page("/board/sanitation", "市容环卫", "Sanitation", partial(boards.layout, "sanitation"), group="boards"),
     Page("/board/landscaping", "园林绿化", "Landscaping", partial(boards.layout, "landscaping"), group="boards"),
     Page("/board/gas-safety", "燃气安全", "Gas safety", partial(boards.layout, "gas-safety"), group="boards"),
     Page("/board/enforcement", "城管执法", "Enforcement", partial(boards.layout, "enforcement"), group="boards"),

@@ -44,7 +44,7 @@ class View:
     def drill_day(self, day, **params) -> str:
         return self.drill(range="custom", **{"from": str(day), "to": str(day)}, **params)
 
-    def drill_objects(self, kind: str, **params) -> str:
+    def drill_objects(self, kind_id: str, /, **params) -> str:
         """The /objects/<kind> link (data_access.objects) with this view's region and time range,
         narrowed by the kind's named filters in `params` (None values drop a key)."""
         merged = {k: v for k, v in parse_qsl(self.search.lstrip("?")) if k in ("region", "range", "from", "to")}
@@ -53,7 +53,7 @@ class View:
                 merged.pop(key, None)
             else:
                 merged[key] = str(value)
-        return f"/objects/{kind}?" + urlencode(merged)
+        return f"/objects/{kind_id}?" + urlencode(merged)
 
 
 @dataclass(frozen=True)

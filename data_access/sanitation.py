@@ -82,12 +82,12 @@ def _today_station_tonnes():
 
 def load_band(band: str):
     """Station days whose throughput is in a band of the station's capacity."""
-    if band not in LOAD_BANDS:
-        raise ValueError(f"one of {', '.join(LOAD_BANDS)}")
+    if band not in LOAD_BANDS and band != "busy":
+        raise ValueError(f"one of {', '.join(LOAD_BANDS)}, busy")
     cap = _station_field(TransferStation.capacity_t)
     tonnes = TransferStationDay.tonnes
     return {"low": tonnes < 0.6 * cap, "normal": and_(tonnes >= 0.6 * cap, tonnes < 0.9 * cap),
-            "high": and_(tonnes >= 0.9 * cap, tonnes <= cap), "over": tonnes > cap}[band]
+            "high": and_(tonnes >= 0.9 * cap, tonnes <= cap), "over": tonnes > cap, "busy": tonnes >= 0.9 * cap}[band]
 
 
 def _plate_of(model):
@@ -376,10 +376,7 @@ def stations(url: str, scope: Scope) -> pd.DataFrame:
     with get_engine(url).connect() as conn:
         df = pd.DataFrame(conn.execute(q).all(), columns=["code", "name", "region_code", "capacity", "status", "tonnes"])
     df["load"] = df["tonnes"] / df["capacity"]
-    df["band"] = pd.cut(df["load"], [-1, 0.6, 0.9, 1.0, float("inf")], right=False,
-                        labels=list(LOAD_BANDS)).astype(str)
-    # pd.cut's bins are [a, b): 1.0 exactly is "high" like load_band's `<= cap`
-    df.loc[df["load"] == 1.0, "band"] = "high"
+    df["band"] = [station_band(t, c) for t, c in zip(df["tonnes"], df["capacity"])]
     df.attrs["day"] = day
     return df
 
@@ -414,6 +411,8 @@ def problems(url: str, scope: Scope) -> pd.DataFrame:
              Category.kind == "event", *_region(DailyRollup.region_code, scope)]
     if scope.source:
         where.append(DailyRollup.source == scope.source)
+    if scope.major:
+        where.append(Category.major_code == scope.major)
     video = case((DailyRollup.source == "video_ai", DailyRollup.reported), else_=0)
     q = (select(Category.code, Category.name, func.sum(DailyRollup.reported).label("reported"),
                 func.sum(DailyRollup.closed).label("closed"), func.sum(DailyRollup.closed_on_time).label("on_time"),
@@ -439,26 +438,34 @@ def region_names(url: str) -> dict[str, str]:
 def _vehicle_layer(conn, bbox, region, at):
     q = (select(V.plate, V.kind, V.status, V.speed_kmh, V.lon, V.lat, V.fix_at, V.route_name, V.unit)
          .where(geo_layers._in_bbox(V, bbox), geo_layers._in_region(V, region)).order_by(V.id))
-    return [(geo_layers._point(lon, lat), {"code": p, "kind": k, "label": VEHICLE_KINDS[k][0], "status": s,
+    return [(geo_layers._point(lon, lat), {"code": p, "cls": s, "kind": k, "label": VEHICLE_KINDS[k][0], "status": s,
                                            "status_label": VEHICLE_STATUS[s][0], "speed": round(sp or 0),
                                            "at": geo_layers._iso(t), "route": r, "unit": u})
             for p, k, s, sp, lon, lat, t, r, u in conn.execute(q)]
 
 
+def station_band(tonnes: float, capacity: float) -> str:
+    """The load band of a day's throughput (the same bounds as `load_band`)."""
+    if tonnes > capacity:
+        return "over"
+    return "high" if tonnes >= 0.9 * capacity else "normal" if tonnes >= 0.6 * capacity else "low"
+
+
 def _station_layer(conn, bbox, region, at):
-    day = (at + timedelta(hours=8)).date() if at else local_today()
+    """Stations with their load on the last full day (yesterday; `at` picks another day)."""
+    day = (at + timedelta(hours=8)).date() if at else local_today() - timedelta(days=1)
     tonnes = select(SD.tonnes).where(SD.station_id == S.id, SD.day == day).correlate(S).scalar_subquery()
     q = (select(S.code, S.name, S.capacity_t, S.status, func.coalesce(tonnes, 0.0), S.lon, S.lat)
          .where(geo_layers._in_bbox(S, bbox), geo_layers._in_region(S, region)).order_by(S.id))
-    return [(geo_layers._point(lon, lat), {"code": c, "name": n, "capacity": round(cap), "status": s,
-                                           "tonnes": round(t, 1), "load": round(t / cap, 3) if cap else None})
+    return [(geo_layers._point(lon, lat), {"code": c, "cls": station_band(t, cap), "name": n, "capacity": round(cap),
+                                           "status": s, "tonnes": round(t, 1), "day": day.isoformat()})
             for c, n, cap, s, t, lon, lat in conn.execute(q)]
 
 
 def _toilet_layer(conn, bbox, region, at):
     q = (select(T.code, T.name, T.status, T.grade, TOILET_CASES, T.lon, T.lat)
          .where(geo_layers._in_bbox(T, bbox), geo_layers._in_region(T, region)).order_by(T.id))
-    return [(geo_layers._point(lon, lat), {"code": c, "name": n, "status": s, "label": TOILET_STATUS[s][0],
+    return [(geo_layers._point(lon, lat), {"code": c, "cls": s, "name": n, "status": s, "label": TOILET_STATUS[s][0],
                                            "grade": g, "cases": int(k)})
             for c, n, s, g, k, lon, lat in conn.execute(q)]
 

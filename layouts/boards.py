@@ -19,6 +19,7 @@ from data_access.vocabulary import MAJOR_NAMES, SOURCES
 from . import panels_city, panels_overview  # noqa: F401  (they register their panels)
 from . import panels_enforcement, panels_image  # noqa: F401  (城管执法 and 城管形象 panels)
 from . import panels_gas, panels_landscaping  # noqa: F401  (燃气安全 and 园林绿化 panels)
+from . import panels_sanitation  # noqa: F401  (市容环卫 panels)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,18 @@ BOARDS = {
         areas=("speed league overdue", "types league overdue", "video heat heat"),
         wide_areas=("speed league league overdue heat heat", "types video video overdue heat heat"),
         columns="1fr 1.3fr 1fr", wide_columns="repeat(6, 1fr)", rows="1fr 1fr 1fr", wide_rows="1fr 1fr",
+    ),
+    "sanitation": Board(
+        "sanitation", "/board/sanitation", "市容环卫", "Sanitation",
+        panels={"kpi": "sanitation.kpis", "map": "sanitation.map", "fleet": "sanitation.fleet", "work": "sanitation.work",
+                "trend": "sanitation.waste_trend", "mix": "sanitation.waste_mix", "stations": "sanitation.stations",
+                "toilets": "sanitation.toilets", "problems": "sanitation.problems",
+                "regions": "sanitation.waste_regions"},
+        areas=("kpi kpi kpi kpi", "fleet map map trend", "work map map mix", "stations toilets problems regions"),
+        wide_areas=("kpi kpi kpi kpi kpi kpi", "fleet work map map trend mix",
+                    "stations toilets map map problems regions"),
+        columns="1fr 0.8fr 0.8fr 1fr", wide_columns="repeat(6, 1fr)", rows="auto 1fr 1fr 1fr",
+        wide_rows="auto 1fr 1fr",
     ),
     "landscaping": Board(
         "landscaping", "/board/landscaping", "园林绿化", "Landscaping",

@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from dashboard.app import current_settings
 from dashboard.i18n import t
-from dashboard.pages import PAGES
+from dashboard.pages import NAV_GROUPS, PAGES
 from data_access import clock, status
 
 # Component ids shared with callbacks/shell.py and assets/cockpit.js.
@@ -38,18 +38,62 @@ def _city_name(database_url: str, language: str) -> str:
     return city.name if language == "zh" else f"{city.name_en} "
 
 
+def _link(page, lang: str) -> dcc.Link:
+    return dcc.Link(page.label(lang), href=page.path, id=nav_id(page.path), className="nav-link")
+
+
+def nav_entries(pages=None) -> list[tuple[str | None, list]]:
+    """The header's entries in PAGES order: (group, its pages) for a menu, (None, [page]) for a link.
+
+    A group stands where its first page is; its pages follow PAGES order (dashboard/pages.py).
+    """
+    entries: list[tuple[str | None, list]] = []
+    menus: dict[str, list] = {}
+    for page in pages if pages is not None else PAGES:
+        if not page.nav:
+            continue
+        if page.group:
+            if page.group not in menus:
+                menus[page.group] = []
+                entries.append((page.group, menus[page.group]))
+            menus[page.group].append(page)
+        else:
+            entries.append((None, [page]))
+    return entries
+
+
+def nav(lang: str) -> html.Nav:
+    """Menus for the boards (版面) and the maps (一张图), then the single pages.
+
+    A menu is a native <details>: Enter or Space opens it, Tab walks its links, Escape closes it
+    (assets/nav.js closes it after a choice or a click elsewhere). The menu holding the page
+    shown is marked, and names that page.
+    """
+    items = []
+    for group, pages in nav_entries():
+        if group is None:
+            items.append(_link(pages[0], lang))
+            continue
+        zh, en = NAV_GROUPS.get(group, (group, group))
+        items.append(html.Details(className="nav-group", **{"data-group": group}, children=[
+            html.Summary([html.Span(zh if lang == "zh" else en, className="nav-group-name"),
+                          html.Span(className="nav-group-current"), html.Span(className="nav-caret")],
+                         className="nav-link nav-group-label"),
+            html.Div([_link(page, lang) for page in pages], className=f"nav-menu nav-menu-{group}"),
+        ]))
+    return html.Nav(items, className="cockpit-nav", **{"aria-label": "主导航" if lang == "zh" else "Main"})
+
+
 def header(settings) -> html.Header:
     lang = settings.language
     title = _city_name(settings.database_url, lang) + t("app.title", lang)
-    links = [dcc.Link(page.label(lang), href=page.path, id=nav_id(page.path), className="nav-link")
-             for page in PAGES if page.nav]
     return html.Header(className="cockpit-header", children=[
         html.Div(className="brand", children=[
             html.Div(className="brand-mark"),
             html.Div([html.H1(title, className="brand-title"),
                       html.Div(t("app.subtitle", lang), className="brand-subtitle")]),
         ]),
-        html.Nav(links, className="cockpit-nav"),
+        nav(lang),
         html.Div(className="header-side", children=[
             # assets/cockpit.js writes the time into this element every second.
             html.Div(id=CLOCK, className="clock", **{"data-tz": settings.timezone, "data-lang": lang,

@@ -232,12 +232,12 @@ def _vehicle_days(writer, rng, vehicles: list[dict], days: list[date], now: date
 
 
 def _cleaning_areas(writer, rng, city, vehicles: list[dict]):
-    """Road area to clean: the mechanised fleet's plan covers 72-95 % of it, the rest is swept by hand."""
+    """Road area to clean: the mechanised fleet's plan covers 85-98 % of it, the rest is swept by hand."""
     planned = {t.code: 0.0 for t in city.towns}
     for v in vehicles:
         if v["kind"] in sanitation.SWEEPING_KINDS:
             planned[v["region_code"]] += v["plan_area_m2"]
-    writer.insert(CleaningArea, [{"region_code": code, "road_area_m2": round(area / float(rng.uniform(0.72, 0.95)))}
+    writer.insert(CleaningArea, [{"region_code": code, "road_area_m2": round(area / float(rng.uniform(0.85, 0.98)))}
                                  for code, area in planned.items()])
 
 
