@@ -36,7 +36,7 @@ KIND_MODULES = (
     "data_access.image",
 )
 KIND_ID = re.compile(r"[a-z_]+")
-KEY_TEXT = re.compile(r"[\w.\-:]{1,64}")  # anything else is not a key
+KEY_TEXT = re.compile(r"[\w.\-:·]{1,64}")  # anything else is not a key
 TIME_PARAMS = ("range", "from", "to")
 COMMON_PARAMS = ("region", *TIME_PARAMS)
 

@@ -7,7 +7,7 @@ CSV export streams the same rows. Unknown kinds and keys answer 404.
 """
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from dash import dcc, html
 
@@ -110,7 +110,7 @@ def _related(section: objects.Related) -> html.Section:
     for cells, href in section.rows:
         first = dcc.Link(cells[0], href=href, className="case-link") if href else cells[0]
         rows.append(html.Tr([html.Td(first), *[html.Td(c) for c in cells[1:]]]))
-    body = html.Table([head, html.Tbody(rows)], className="timeline object-related") if rows else \
+    body = html.Table([head, html.Tbody(rows)], className="object-related") if rows else \
         html.Div("无记录", className="empty")
     more = dcc.Link(section.more[0], href=section.more[1], className="object-more") if section.more else None
     return html.Section(className="panel object-related-panel", children=[
@@ -120,6 +120,7 @@ def _related(section: objects.Related) -> html.Section:
 
 def detail_layout(kind: str | None = None, key: str | None = None, **_query):
     settings = current_settings()
+    key = unquote(key or "")  # the router hands the path's variables over still percent-encoded
     try:
         kind_decl = objects.get(kind)
     except objects.UnknownKind:
