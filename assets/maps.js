@@ -142,6 +142,9 @@ window.cockpitMaps = (function () {
         return (z <= 11 ? 3 : z <= 14 ? 5 : 8) * rem();
     }
 
+    /* How near the pointer is to a layer, for ranking (Infinity: out of reach). Lines rank by the
+       distance to their centre line, so of two pipes a pixel apart the one under the pointer wins;
+       they are in reach within the tolerance from their drawn edge. */
     function distance(layer, point, tol) {
         if (layer instanceof L.CircleMarker) {
             var d = point.distanceTo(layer._point) - layer._radius;
@@ -157,12 +160,12 @@ window.cockpitMaps = (function () {
             var part = parts[i];
             for (var j = 0, k = part.length - 1; j < part.length; k = j++) {
                 if (!closed && j === 0) { continue; }
-                best = Math.min(best, L.LineUtil.pointToSegmentDistance(point, part[k], part[j]) - half);
+                best = Math.min(best, L.LineUtil.pointToSegmentDistance(point, part[k], part[j]));
             }
         }
-        if (best <= tol) { return Math.max(best, 0); }
+        if (best - half <= tol) { return best; }
         /* inside a filled area: it counts, but any line or marker near the pointer comes first */
-        if (closed && layer.options.fill && layer._containsPoint(point)) { return tol; }
+        if (closed && layer.options.fill && layer._containsPoint(point)) { return tol + half; }
         return Infinity;
     }
 
@@ -170,6 +173,8 @@ window.cockpitMaps = (function () {
         if (!window.L || !L.Canvas || L.Canvas.prototype._cockpitNearest) { return; }
         var proto = L.Canvas.prototype;
         proto._cockpitNearest = true;
+        proto._leafletOnClick = proto._onClick;  /* Leaflet's own, kept for comparison in the console */
+        proto._leafletMouseHover = proto._handleMouseHover;
         proto._nearestLayer = function (point) {
             var best = null, bestD = Infinity, tol = tolerance(this._map);
             for (var order = this._drawFirst; order; order = order.next) {

@@ -167,3 +167,136 @@ def test_point_link_opens_the_waterlogging_point_during_the_replay(browser, seed
         assert page.page.locator(".map-focus").count() == 1
         assert page.page.locator("#flood-detail .flood-chart .shapelayer path").count() >= 4  # classes + hour
         assert page.console_errors == [] and page.external_requests == []
+
+
+# ---------------------------------------------------------------- the legend against what is drawn
+
+DRAWN_COLOURS = """(key) => {
+    const map = window.cockpitMaps.maps[key];
+    const ctx = document.createElement('canvas').getContext('2d');
+    const norm = (c) => { ctx.fillStyle = '#000000'; ctx.fillStyle = c; return ctx.fillStyle; };
+    const drawn = [], clusters = [];
+    map.eachLayer(l => {
+        if (!l.feature) return;
+        const p = l.feature.properties || {};
+        if (p.cluster) {
+            const ring = l.getElement && l.getElement() && l.getElement().querySelector('div[style]');
+            if (ring) (getComputedStyle(ring).backgroundImage.match(/rgba?\\([^)]*\\)/g) || [])
+                .forEach(c => clusters.push(norm(c)));
+            return;
+        }
+        let colour = null, kind = null;
+        if (l instanceof L.CircleMarker) {
+            const ring = norm(l.options.fillColor) === '#041431';
+            colour = ring ? l.options.color : l.options.fillColor; kind = ring ? 'ring' : 'dot';
+        } else if (l instanceof L.Polygon) { colour = l.options.fillColor; kind = 'area'; }
+        else if (l instanceof L.Polyline) { colour = l.options.color; kind = 'line'; }
+        else if (l instanceof L.Marker && l.getElement()) {
+            const mk = l.getElement().querySelector('.mk');
+            if (mk) { colour = getComputedStyle(mk).backgroundColor; kind = 'shape'; }
+        }
+        if (colour && p.cls !== undefined) drawn.push([p.cls, norm(colour), kind]);
+    });
+    const legend = [...document.querySelectorAll('.map-legend .legend-item')].map(item => {
+        const sw = item.querySelector('.legend-swatch'), cs = getComputedStyle(sw);
+        const ring = sw.classList.contains('legend-ring');
+        return [item.dataset.style, norm(ring ? cs.borderTopColor : cs.backgroundColor), item.innerText.trim()];
+    });
+    return {drawn, clusters, legend};
+}"""
+
+
+@pytest.mark.parametrize("path", list(MAPS))
+def test_legend_matches_the_colours_drawn(browser, seeded_app_url, path):
+    """Every feature on the map is drawn in the colour of the legend entry of its class, and every
+    cluster ring only uses legend colours: the legend explains everything on the map."""
+    key, minimum = MAPS[path]
+    with open_page(browser, seeded_app_url) as page:
+        page.goto(path, ".cockpit-map")
+        wait_for_map(page, key, minimum)
+        page.page.wait_for_timeout(500)
+        found = page.page.evaluate(DRAWN_COLOURS, key)
+        legend = {colour: style.split(":", 1)[1] for style, colour, _label in found["legend"]}
+        assert len(legend) == len(found["legend"])  # one colour per legend entry
+        assert found["drawn"], "nothing drawn"
+        wrong = {(cls, colour, kind) for cls, colour, kind in found["drawn"] if legend.get(colour) != str(cls)}
+        assert not wrong, (wrong, found["legend"])
+        assert set(found["clusters"]) <= set(legend), (set(found["clusters"]) - set(legend))
+        if "illegal" in path:  # the cluster rings show the stage mix at city zoom
+            assert len(set(found["clusters"])) >= 3
+        assert page.console_errors == [] and page.external_requests == []
+
+
+# ---------------------------------------------------------------- clicks at city zoom pick the pipe under the pointer
+
+PIPE_TARGETS = """([key, wanted]) => {
+    /* Property-based targets at the current (city) zoom: the middle of a pipe's longest on-screen
+       segment where ANOTHER PIPE DRAWN ABOVE IT passes 1.5-3.5 px away (within a click's reach:
+       Leaflet's own canvas hit-test gives such a click to the pipe on top), and no marker near. */
+    const map = window.cockpitMaps.maps[key];
+    const pipes = [], markers = [], order = new Map();
+    const size = map.getSize();
+    const renderer = map.getRenderer(L.polyline([[0, 0], [1, 1]]));
+    let n = 0;
+    for (let o = renderer._drawFirst; o; o = o.next) order.set(o.layer, n++);
+    map.eachLayer(l => {
+        if (!l.feature) return;
+        if (l instanceof L.Polyline && !(l instanceof L.Polygon) && l.feature.properties.pressure) pipes.push(l);
+        else if (l instanceof L.CircleMarker) markers.push([l._point, l._radius + window.cockpitMaps.tolerance(map) + 1]);
+        else if (l instanceof L.Marker && l.getElement()) {
+            const r = l.getElement().getBoundingClientRect();
+            markers.push([map.latLngToLayerPoint(l.getLatLng()), Math.hypot(r.width, r.height) / 2 + 1]);
+        }
+    });
+    const lineDist = (l, p) => { let d = Infinity;
+        l._parts.forEach(part => { for (let i = 1; i < part.length; i++)
+            d = Math.min(d, L.LineUtil.pointToSegmentDistance(p, part[i - 1], part[i])); });
+        return d; };
+    pipes.sort((a, b) => a.feature.properties.code < b.feature.properties.code ? -1 : 1);
+    const out = [];
+    for (const pipe of pipes) {
+        let best = null;
+        pipe._parts.forEach(part => { for (let i = 1; i < part.length; i++) {
+            const len = part[i - 1].distanceTo(part[i]);
+            if (!best || len > best[0]) best = [len, part[i - 1].add(part[i]).divideBy(2)];
+        } });
+        if (!best || best[0] < 6) continue;
+        const m = best[1], c = map.layerPointToContainerPoint(m);
+        if (c.x < 40 || c.y < 40 || c.x > size.x - 40 || c.y > size.y - 40) continue;
+        if (markers.some(([q, r]) => q.distanceTo(m) < r)) continue;
+        let near = Infinity, above = Infinity;
+        for (const other of pipes) {
+            if (other === pipe) continue;
+            const d = lineDist(other, m);
+            near = Math.min(near, d);
+            if (order.get(other) > order.get(pipe)) above = Math.min(above, d);
+        }
+        if (near >= 1.5 && above <= 3.5) out.push([pipe.feature.properties.code, c.x, c.y, near]);
+        if (out.length >= wanted) break;
+    }
+    return out;
+}"""
+
+
+def test_pipe_clicks_at_city_zoom_pick_the_pipe_under_the_pointer(browser, seeded_app_url):
+    with open_page(browser, seeded_app_url) as page:
+        page.goto("/map/gas-pipelines", ".cockpit-map")
+        wait_for_map(page, "gas-map-regions", 2000)
+        page.page.wait_for_timeout(500)
+        zoom = page.page.evaluate("() => window.cockpitMaps.maps['gas-map-regions'].getZoom()")
+        assert zoom <= 11.5  # the whole city: the zoom where neighbouring pipes are pixels apart
+        targets = page.page.evaluate(PIPE_TARGETS, ["gas-map-regions", 8])
+        assert len(targets) == 8, targets
+        box = page.page.evaluate("() => { const r = document.getElementById('gas-map').getBoundingClientRect();"
+                                 " return [r.left, r.top]; }")
+        picked = []
+        for code, x, y, _near in targets:
+            before = page.page.inner_text("#gas-detail")
+            page.page.mouse.click(box[0] + x, box[1] + y)
+            page.page.wait_for_function(  # the detail panel shows another pipe (targets are distinct)
+                "(before) => { const t = document.querySelector('#gas-detail .detail-title');"
+                " return t && document.querySelector('#gas-detail').innerText !== before; }",
+                arg=before, timeout=60_000)
+            picked.append(page.page.inner_text("#gas-detail .detail-title").replace("管段", "").strip())
+        assert picked == [code for code, *_ in targets]
+        assert page.console_errors == [] and page.external_requests == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 
+import dash_leaflet as dl
 import pytest
 from sqlalchemy import func, select
 
@@ -215,9 +216,25 @@ def test_flood_point_detail(seeded):
         code = conn.execute(select(MapFeature.code).where(MapFeature.layer == "flood_point")).scalars().first()
     detail = geo.flood_point_detail.uncached(url, code, None, None)
     assert len(detail.series) == 49  # 48 hours back from the newest hourly reading, both ends
-    assert len(detail.cameras) <= 3
+    assert len(detail.cameras) <= geo.CAMERA_LIMIT
     assert [c["distance_m"] for c in detail.cameras] == sorted(c["distance_m"] for c in detail.cameras)
     assert all(c["distance_m"] <= geo.FLOOD_CASE_RADIUS_M for c in detail.cases)
+
+
+def test_flood_point_cameras_stay_within_the_radius_or_say_how_far(seeded):
+    """周边视频 lists cameras within CAMERA_RADIUS_M only; a point with none there names the nearest
+    camera beyond it with its distance, instead of listing far cameras as if they were near."""
+    url = url_of(seeded)
+    with seeded.connect() as conn:
+        codes = conn.execute(select(MapFeature.code).where(MapFeature.layer == "flood_point")).scalars().all()
+    details = [geo.flood_point_detail.uncached(url, code, None, None) for code in codes]
+    for d in details:
+        assert all(c["distance_m"] <= geo.CAMERA_RADIUS_M for c in d.cameras)
+        if d.cameras:
+            assert d.nearest_camera is None
+        elif d.nearest_camera is not None:
+            assert geo.CAMERA_RADIUS_M < d.nearest_camera["distance_m"] <= geo.CAMERA_SEARCH_M
+    assert any(d.cameras for d in details)
 
 
 def test_feature_collection_converts_to_gcj02():
@@ -248,3 +265,70 @@ def test_waterlogging_case_links_to_the_nearest_point(seeded):
             assert link is None
     assert checked > 0
     assert geo.case_map_link.uncached(url, "NO-SUCH-CASE") is None
+
+
+# ---------------------------------------------------------------- styles: declared once, legend and layers from it
+
+MAP_PAGES = {"gas": "gas_layout", "flood": "flood_layout", "illegal": "illegal_layout"}
+
+
+def _lab(color: str) -> tuple[float, float, float]:
+    """CIE L*a*b* of a #rrggbb colour (D65), to compare colours as people see them."""
+    def lin(c):
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (lin(int(color[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t):
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and hasattr(child, "to_plotly_json"):
+            yield from _walk(child)
+
+
+@pytest.mark.parametrize("board", list(MAP_PAGES))
+def test_every_drawn_style_is_distinct(board):
+    """No two classes of one map share a colour (ΔE*ab ≥ 15: clearly apart side by side)."""
+    from layouts import maps
+
+    styles = [(group.title, cls, style) for group in maps.STYLES[board] for cls, style in group.styles.items()]
+    for (g1, c1, s1), (g2, c2, s2) in ((a, b) for i, a in enumerate(styles) for b in styles[i + 1:]):
+        assert math.dist(_lab(s1.color), _lab(s2.color)) >= 15, (board, g1, s1.label, g2, s2.label)
+    for group in maps.STYLES[board]:
+        labels = [s.label for s in group.styles.values()]
+        assert len(set(labels)) == len(labels)
+        assert all(s.shape in ("line", "dot", "ring", "square", "diamond", "triangle", "area")
+                   for s in group.styles.values())
+
+
+@pytest.mark.parametrize("board", list(MAP_PAGES))
+def test_legend_and_layers_come_from_the_declaration(seeded_sqlite, make_settings, board):
+    """The legend lists exactly the declared styles; every layer is drawn with the declared ones;
+    every class the data has is declared (nothing is drawn that the legend doesn't explain)."""
+    from dashboard.app import create_app
+    from layouts import maps
+
+    url = url_of(seeded_sqlite)
+    app = create_app(make_settings(url))
+    with app.server.test_request_context("/"):
+        page = getattr(maps, MAP_PAGES[board])()
+    legend_items = [(c.to_plotly_json()["props"].get("data-style"), c.to_plotly_json()["props"].get("data-color"),
+                     c.children[1].children) for c in _walk(page) if getattr(c, "className", None) == "legend-item"]
+    declared = [(f"{g.layers[0]}:{cls}", s.color, s.label) for g in maps.STYLES[board] for cls, s in g.styles.items()]
+    assert legend_items == declared
+    layers = [c for c in _walk(page) if isinstance(c, dl.GeoJSON) and "styles" in (c.hideout or {})]
+    drawn = {c.hideout["layer"] for c in layers}
+    assert drawn == {layer for g in maps.STYLES[board] for layer in g.layers}
+    for component in layers:
+        layer = component.hideout["layer"]
+        assert component.hideout["styles"] == maps.layer_styles(board, layer)
+        classes = {f["properties"]["cls"] for f in collection(seeded_sqlite, layer)}
+        assert classes and classes <= set(component.hideout["styles"]), (layer, classes)
