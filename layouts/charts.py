@@ -134,13 +134,12 @@ def rank_list(rows, view: View, *, per_column: int = 16, unit: str | None = None
     """
     rows = list(rows)
     total = len(rows)
-    scale = view.zh(f"{unit or '综合指标值'} 0–100", f"{unit or 'Score'} 0–100")
+    scale = view.zh(f"{unit or '指标值'} 0–100", f"{unit or 'Score'} 0–100")
     note = f"{scale} · {note}" if note else scale
     if total > 2 * per_column:
         columns = [list(enumerate(rows[:per_column], 1)), list(enumerate(rows, 1))[-per_column:]]
         hidden = total - 2 * per_column
-        gap = view.zh(f"第 {per_column + 1}–{total - per_column} 名未显示（{hidden} 个）",
-                      f"ranks {per_column + 1}–{total - per_column} not shown ({hidden})")
+        gap = view.zh(f"第 {per_column + 1}–{total - per_column} 名略", f"ranks {per_column + 1}–{total - per_column} left out")
         note = f"{note} · {gap}" if note else gap
     else:
         ranked = list(enumerate(rows, 1))

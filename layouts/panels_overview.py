@@ -130,17 +130,17 @@ def _short(name: str) -> str:
     return name
 
 
-def _area_note(table, view: View) -> str:
+def _area_note(table, view: View, idle: bool = True) -> str:
     """Which areas a ranking or map shows: the 镇街, or one 镇街's 社区, and those without cases."""
     scored = int(table["score"].notna().sum())
-    idle = len(table) - scored
+    idle = len(table) - scored if idle else 0
     if view.scope.region:
         town = view.names["regions"].get(view.scope.region, view.scope.region)
         text = view.zh(f"{town} · {scored} 个社区", f"{town} · {scored} communities")
     else:
         text = view.zh(f"{scored} 个镇街", f"{scored} towns")
     if idle:
-        text += view.zh(f"（另有 {idle} 个本期无案件）", f" ({idle} without cases in this range)")
+        text += view.zh(f"（{idle} 个无案件）", f" ({idle} without cases)")
     return text
 
 
@@ -152,7 +152,7 @@ def region_ranking(df, view: View):
     rows = [(_short(name), score, grade, _area_drill(view, level, code))
             for name, score, grade, level, code in zip(scored["name"], scored["score"], scored["grade"],
                                                        scored["level"], scored["code"])]
-    return rank_list(rows, view, note=_area_note(df, view))
+    return rank_list(rows, view, note=_area_note(df, view, idle=False))
 
 
 def region_map(data, view: View):
@@ -174,18 +174,51 @@ def region_map(data, view: View):
             customdata=[_area_drill(view, level, c) for c in part["code"]],
             hovertemplate="%{text}<extra></extra>",
         )
-    features = {f["properties"]["code"]: f for f in shapes["features"]}
-    lons, lats, texts = [], [], []
-    for code, name in zip(table["code"], table["name"]):
-        ring = _outer_ring(features[code]["geometry"])
-        lons.append(sum(p[0] for p in ring) / len(ring))
-        lats.append(sum(p[1] for p in ring) / len(ring))
-        texts.append(_short(name))
+    lons, lats, texts = _map_labels(table, shapes)
     fig.add_scattergeo(lon=lons, lat=lats, text=texts, mode="text", hoverinfo="skip", showlegend=False,
                        textfont={"size": TICK * view.rem, "color": "#eaf4ff"})
     fig.update_geos(fitbounds="locations", visible=False, bgcolor="rgba(0,0,0,0)", projection_type="mercator")
     return html.Div([graph("overview.region_map", fig), grade_key(view, _area_note(table, view))],
                     className="panel-stack")
+
+
+MAP_REM = (40.0, 14.5)  # the map's drawing box on its board, in rem (at every resolution)
+
+
+def _map_labels(table, shapes, box=MAP_REM):
+    """Names to write on the map, at the shapes' centres: only where a name at TICK rem fits in its
+    shape's box and overlaps no larger shape's name, so labels stay readable and never pile up
+    (every shape still names itself on hover and in the ranking)."""
+    features = {f["properties"]["code"]: f for f in shapes["features"]}
+    rings = {code: _outer_ring(features[code]["geometry"]) for code in table["code"] if code in features}
+    if not rings:
+        return [], [], []
+    points = [p for ring in rings.values() for p in ring]
+    west, east = min(p[0] for p in points), max(p[0] for p in points)
+    south, north = min(p[1] for p in points), max(p[1] for p in points)
+    scale = min(box[0] / max(east - west, 1e-9), box[1] / max(north - south, 1e-9))  # rem per degree
+    placed, lons, lats, texts = [], [], [], []
+    names = dict(zip(table["code"], table["name"]))
+    by_size = sorted(rings, key=lambda c: -(max(p[0] for p in rings[c]) - min(p[0] for p in rings[c]))
+                     * (max(p[1] for p in rings[c]) - min(p[1] for p in rings[c])))
+    for code in by_size:
+        ring = rings[code]
+        text = _short(names[code])
+        width, height = TICK * (len(text) + 0.4), TICK * 1.3
+        shape_w = (max(p[0] for p in ring) - min(p[0] for p in ring)) * scale
+        shape_h = (max(p[1] for p in ring) - min(p[1] for p in ring)) * scale
+        lon, lat = sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
+        x, y = (lon - west) * scale, (north - lat) * scale
+        label = (x - width / 2, y - height / 2, x + width / 2, y + height / 2)
+        if shape_w < 0.8 * width or shape_h < height:
+            continue
+        if any(label[0] < o[2] and o[0] < label[2] and label[1] < o[3] and o[1] < label[3] for o in placed):
+            continue
+        placed.append(label)
+        lons.append(lon)
+        lats.append(lat)
+        texts.append(text)
+    return lons, lats, texts
 
 
 def _outer_ring(geometry: dict) -> list:
