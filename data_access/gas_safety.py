@@ -40,7 +40,7 @@ HAZARD_STATUS = {"open": ("待整改", "Found"), "rectifying": ("整改中", "Re
 PRESSURES = {k: (v, v) for k, v in geo_layers.PRESSURES.items()}
 # The gas map's categories and their kin: 输油(气)井盖 and 输油(气)标志.
 CASE_CATEGORIES = (*geo_layers.GAS_CATEGORIES, "01021", "01036")
-SENSOR_PIPE_RADIUS_M = 3000
+SEARCH_RADII_M = (1_000, 4_000, 16_000, 64_000)  # boxes the nearest pipe is looked for in
 CACHE_SECONDS = 20
 
 
@@ -83,11 +83,16 @@ def network(url: str, scope: Scope) -> dict:
 
 
 def _nearest_pipe(conn, lon: float, lat: float) -> str | None:
-    box = geo_layers._grow((lon, lat, lon, lat), SENSOR_PIPE_RADIUS_M, lat)
-    rows = conn.execute(select(GasPipeline.code, GasPipeline.geometry)
-                        .where(geo_layers._in_bbox(GasPipeline, box))).all()
-    best = min(((geo_layers._to_segment_m(lon, lat, json.loads(g)["coordinates"]), c) for c, g in rows), default=None)
-    return best[1] if best else None
+    """The pipe closest to a point: searched in growing boxes, so a sensor far out still finds one."""
+    for radius in SEARCH_RADII_M:
+        box = geo_layers._grow((lon, lat, lon, lat), radius, lat)
+        rows = conn.execute(select(GasPipeline.code, GasPipeline.geometry)
+                            .where(geo_layers._in_bbox(GasPipeline, box))).all()
+        best = min(((geo_layers._to_segment_m(lon, lat, json.loads(g)["coordinates"]), c) for c, g in rows),
+                   default=None)
+        if best is not None and best[0] <= radius:
+            return best[1]
+    return None
 
 
 @memoize(CACHE_SECONDS)
