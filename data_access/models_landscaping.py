@@ -43,7 +43,7 @@ class GreenSpace(Base):
     code: Mapped[str] = mapped_column(String(24), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(12))  # park, protective, attached, regional
-    park_class: Mapped[str | None] = mapped_column(String(12), nullable=True)  # comprehensive, community, pocket, theme
+    park_class: Mapped[str | None] = mapped_column(String(16), nullable=True)  # comprehensive, community, pocket, theme
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
     area_m2: Mapped[float] = mapped_column(Float)  # the polygon's area, written by the seed for lists
     opened_year: Mapped[int] = mapped_column(Integer)

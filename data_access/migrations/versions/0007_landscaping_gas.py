@@ -69,7 +69,7 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=24), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('kind', sa.String(length=12), nullable=False),
-    sa.Column('park_class', sa.String(length=12), nullable=True),
+    sa.Column('park_class', sa.String(length=16), nullable=True),
     sa.Column('region_code', sa.String(length=9), nullable=False),
     sa.Column('area_m2', sa.Float(), nullable=False),
     sa.Column('opened_year', sa.Integer(), nullable=False),
