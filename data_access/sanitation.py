@@ -383,13 +383,17 @@ def stations(url: str, scope: Scope) -> pd.DataFrame:
 
 @memoize(CACHE_SECONDS)
 def toilets(url: str, scope: Scope) -> dict:
-    """Toilets now by status; 03001 cases in the scope's days (all of them, and those at a toilet)."""
+    """Toilets now by status; 03001 cases in the scope (days, region, source; all of them, and those at a toilet)."""
     from .filters import report_bounds
 
     start, end = report_bounds(scope.day_from, scope.day_to)
     toilet_ids = select(Category.id).where(Category.code == TOILET_CATEGORY, Category.kind == "event")
     in_scope = [Case.category_id.in_(toilet_ids.scalar_subquery()), Case.reported_at >= start, Case.reported_at < end,
                 *_region(Case.region_code, scope)]
+    if scope.source:
+        in_scope.append(Case.source == scope.source)
+    if scope.major and scope.major != TOILET_CATEGORY[:2]:
+        in_scope.append(Case.id.is_(None))  # the board shows another major: no 03 cases
     at_toilet = select(Case.id).where(*in_scope).where(
         select(T.id).where(Case.lon.between(T.lon - DLON, T.lon + DLON),
                            Case.lat.between(T.lat - DLAT, T.lat + DLAT)).exists())
