@@ -35,8 +35,9 @@ def register(app):
         filters = case_list.column_filters(req.get("filterModel"))
         total = case_list.count_cases(settings.database_url, query, now, filters)
         data = case_list.case_page(settings.database_url, query, now, req.get("startRow", 0),
-                                   req.get("endRow", page.BLOCK), case_list.sort_keys(req.get("sortModel")), filters)
-        note = grid_kit.filtered_text(total) if filters else ""
+                                   req.get("endRow", page.BLOCK), case_list.sort_keys(req.get("sortModel")), filters,
+                                   settings.language)
+        note = grid_kit.filtered_text(total, language=settings.language) if filters else ""
         return grid_kit.grid_response(data, total), note
 
     @app.callback(Output(page.NAV, "href"), Input(page.GRID, "cellClicked"), prevent_initial_call=True)
@@ -61,7 +62,7 @@ def register(app):
         if problems:
             return jsonify({"errors": problems}), 400
         name = f"cases-{case_list.local_text(now, '%Y%m%d-%H%M')}.csv"
-        return Response(case_list.csv_chunks(settings.database_url, query, now), mimetype="text/csv",
+        return Response(case_list.csv_chunks(settings.database_url, query, now, settings.language), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'},
                         content_type="text/csv; charset=utf-8")
 

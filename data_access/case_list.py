@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from . import db, gridquery, lifecycle
@@ -27,17 +27,31 @@ MAX_BLOCK = gridquery.MAX_BLOCK
 CSV_CHUNK = 2000
 EARLIER_LIMIT = 10
 
-# Grid and CSV columns, in display order.
+# Grid and CSV columns, in display order; labels in Chinese (HEADERS) and English (HEADERS_EN).
 HEADERS = {
     "case_no": "案件编号", "reported_at": "上报时间", "region": "镇街", "category": "小类",
     "source": "来源", "status": "状态", "department": "责任部门", "urgency": "紧急程度",
     "address": "地址", "lamp": "灯", "description": "问题描述",
+}
+HEADERS_EN = {
+    "case_no": "Case no.", "reported_at": "Reported", "region": "Town", "category": "Category",
+    "source": "Source", "status": "Status", "department": "Department", "urgency": "Urgency",
+    "address": "Address", "lamp": "Lamp", "description": "Description",
 }
 GRID_COLUMNS = ("case_no", "reported_at", "region", "category", "source", "status", "department",
                 "urgency", "address", "lamp")
 CSV_COLUMNS = ("case_no", "reported_at", "region", "category", "source", "status", "department",
                "urgency", "address", "description")
 LAMP_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+LAMP_LABELS_EN = {"green": "Green", "yellow": "Yellow", "red": "Red"}
+
+
+def headers(language: str = "zh") -> dict[str, str]:
+    return HEADERS if language == "zh" else HEADERS_EN
+
+
+def lamp_label(lamp: str | None, language: str = "zh") -> str:
+    return (LAMP_LABELS if language == "zh" else LAMP_LABELS_EN).get(lamp, "") if lamp else ""
 
 # The only columns a client may sort or filter by; codes and ids sort as stored, not by display name.
 SORTABLE = {
@@ -110,19 +124,20 @@ def column_filters(filter_model: dict | None) -> tuple:
     return gridquery.column_filters(filter_model, TEXT_FILTERS.keys() | CHOICE_FILTERS.keys())
 
 
-def _choice_labels(column: str, lk: Lookups) -> dict[str, str]:
+def _choice_labels(column: str, lk: Lookups, language: str = "zh") -> dict[str, str]:
     if column == "status":
-        return lifecycle.STATUS_LABELS
+        return lifecycle.STATUS_LABELS if language == "zh" else lifecycle.STATUS_LABELS_EN
     if column == "source":
-        return {code: zh for code, (zh, _en) in SOURCES.items()}
+        return {code: zh if language == "zh" else en for code, (zh, en) in SOURCES.items()}
     return lk.regions
 
 
 def _one_filter(column: str, op: str, value: str, lk: Lookups):
     if column in TEXT_FILTERS:
         return gridquery.text_condition(TEXT_FILTERS[column], op, value)
-    # A choice column matches its codes or Chinese labels; a filter names labels.
-    return gridquery.choice_condition(CHOICE_FILTERS[column], _choice_labels(column, lk), op, value)
+    # A choice column matches its codes or its labels in either language; a filter names labels.
+    return or_(*(gridquery.choice_condition(CHOICE_FILTERS[column], _choice_labels(column, lk, language), op, value)
+                 for language in ("zh", "en")))
 
 
 def _filter_conditions(filters: tuple, lk: Lookups) -> list:
@@ -151,24 +166,26 @@ def _order_by(sort: tuple):
         [Case.id.desc() if last_desc else Case.id.asc()]  # a unique tie-break keeps pages disjoint
 
 
-def _names(row, lk: Lookups) -> dict:
-    """Display values of one case (an ORM Case or a Core row with the same columns)."""
+def _names(row, lk: Lookups, language: str = "zh") -> dict:
+    """Display values of one case (an ORM Case or a Core row with the same columns); names of
+    places, categories and departments are data and stay as stored, labels follow `language`."""
+    pick = 0 if language == "zh" else 1
     name = lk.categories.get(row.category_id, ("", "", ""))[1]
     return {
         "case_no": row.case_no,
         "reported_at": local_text(row.reported_at),
         "region": lk.regions.get(row.region_code, row.region_code),
         "category": name,
-        "source": SOURCES.get(row.source, (row.source,))[0],
-        "status": lifecycle.STATUS_LABELS.get(row.status, row.status),
+        "source": SOURCES.get(row.source, (row.source, row.source))[pick],
+        "status": lifecycle.status_label(row.status, language),
         "department": lk.departments.get(row.department_id, "") if row.department_id else "",
-        "urgency": URGENCIES.get(row.urgency, (row.urgency,))[0],
+        "urgency": URGENCIES.get(row.urgency, (row.urgency, row.urgency))[pick],
         "address": row.address,
     }
 
 
 def case_page(database_url: str, query: CaseQuery, now: datetime, start: int, end: int,
-              sort: tuple = (), filters: tuple = ()) -> list[dict]:
+              sort: tuple = (), filters: tuple = (), language: str = "zh") -> list[dict]:
     """Rows [start, end) of the list in display form, with each open case's lamp."""
     start, size = gridquery.block(start, end)
     if size == 0:
@@ -180,21 +197,21 @@ def case_page(database_url: str, query: CaseQuery, now: datetime, start: int, en
         rows = []
         for case in session.execute(stmt).scalars():
             clock = lifecycle.current_clock(case, now)
-            rows.append(_names(case, lk) | {"lamp": LAMP_LABELS[clock.lamp] if clock else ""})
+            rows.append(_names(case, lk, language) | {"lamp": lamp_label(clock.lamp, language) if clock else ""})
         return rows
 
 
-def csv_chunks(database_url: str, query: CaseQuery, now: datetime) -> Iterator[str]:
+def csv_chunks(database_url: str, query: CaseQuery, now: datetime, language: str = "zh") -> Iterator[str]:
     """The whole list as CSV text chunks: a BOM and header, then rows read with a server-side cursor."""
     lk = lookups(database_url)
-    yield gridquery.BOM + gridquery.csv_text([[HEADERS[c] for c in CSV_COLUMNS]])
+    yield gridquery.BOM + gridquery.csv_text([[headers(language)[c] for c in CSV_COLUMNS]])
     stmt = (select(Case.case_no, Case.reported_at, Case.region_code, Case.category_id, Case.source,
                    Case.status, Case.department_id, Case.urgency, Case.address, Case.description)
             .where(*case_conditions(query, now)).order_by(*_order_by(())))
     with db.get_engine(database_url).connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=CSV_CHUNK).execute(stmt)
         for part in result.partitions():
-            rows = (_names(r, lk) | {"description": r.description} for r in part)
+            rows = (_names(r, lk, language) | {"description": r.description} for r in part)
             yield gridquery.csv_text([row[c] for c in CSV_COLUMNS] for row in rows)
 
 
@@ -223,7 +240,7 @@ class CaseDetail:
     case_no: str
     status: str
     lamp: str | None  # of the open step; None for a finished case
-    fields: list[tuple[str, str]]  # (Chinese label, display value), personal data masked
+    fields: list[tuple[str, str]]  # (label in the language, display value), personal data masked
     stages: list[Stage]
     photos: list[str]  # media paths
     lon: float
@@ -232,47 +249,67 @@ class CaseDetail:
     reported_at: datetime
     region_geometry: dict | None
     grid_geometry: dict | None
+    values: dict | None = None  # field key -> display value (status, category, region, address...)
 
 
-def duration_text(minutes: float | None) -> str:
-    """3天2小时, 2小时15分钟, 40分钟; days drop the minutes."""
-    if minutes is None:
-        return ""
-    if minutes < 1:
-        return "不足1分钟"
-    days, rest = divmod(int(minutes), 24 * 60)
-    hours, mins = divmod(rest, 60)
-    return "".join([f"{days}天" if days else "", f"{hours}小时" if hours else "",
-                    f"{mins}分钟" if mins and not days else ""])
+def duration_text(minutes: float | None, language: str = "zh") -> str:
+    """3天2小时, 2小时15分钟, 40分钟 (3 d 2 h, 2 h 15 min, 40 min); days drop the minutes."""
+    from dashboard.i18n import duration  # plain Python, no Dash: the one place durations are worded
+
+    return duration(minutes, language)
 
 
-def _fields(case: Case, lk: Lookups, community: str, camera: str | None) -> list[tuple[str, str]]:
+# Case page fields: key, Chinese label, English label.
+FIELD_LABELS = (
+    ("case_no", "案件编号", "Case no."), ("external_id", "外部编号", "External no."),
+    ("case_type", "案件类型", "Type"), ("major", "大类", "Major category"), ("category", "小类", "Category"),
+    ("source", "来源", "Source"), ("urgency", "紧急程度", "Urgency"), ("status", "状态", "Status"),
+    ("region", "镇街", "Town"), ("community", "社区", "Community"), ("grid", "单元网格", "Unit grid"),
+    ("address", "地址", "Address"), ("description", "问题描述", "Description"), ("lonlat", "坐标", "Coordinates"),
+    ("department", "责任部门", "Department"), ("camera", "视频点位", "Camera"),
+    ("reporter", "上报人", "Reporter"), ("phone", "联系电话", "Phone"),
+    ("reported_at", "上报时间", "Reported"), ("filed_at", "立案时间", "Filed"),
+    ("dispatched_at", "派遣时间", "Dispatched"), ("handled_at", "处置时间", "Handled"),
+    ("feedback_at", "反馈时间", "Fed back"), ("verified_at", "核查时间", "Verified"),
+    ("closed_at", "结案时间", "Closed"), ("ended_at", "终止时间", "Ended"),
+    ("time_limit", "处置时限", "Time limit"), ("deadline_at", "处置截止", "Deadline"),
+    ("extension", "延时", "Extension"), ("suspended", "挂账时长", "Suspended for"),
+    ("rework_count", "返工次数", "Reworks"), ("updated_at", "更新时间", "Updated"),
+)
+
+
+def _field_values(case: Case, lk: Lookups, community: str, camera: str | None, language: str) -> dict[str, str]:
     code, name, major = lk.categories.get(case.category_id, ("", "", ""))
-    names = _names(case, lk)
-    return [
-        ("案件编号", case.case_no), ("外部编号", case.external_id or ""),
-        ("案件类型", CASE_TYPES.get(case.case_type, (case.case_type,))[0]),
-        ("大类", lk.majors.get(major, major)), ("小类", f"{name} ({code})"),
-        ("来源", names["source"]), ("紧急程度", names["urgency"]), ("状态", names["status"]),
-        ("镇街", names["region"]), ("社区", community), ("单元网格", case.grid_code),
-        ("地址", case.address), ("问题描述", case.description), ("坐标", f"{case.lon:.6f}, {case.lat:.6f}"),
-        ("责任部门", names["department"]), ("视频点位", camera or ""),
-        ("上报人", mask_name(case.reporter_name)), ("联系电话", mask_phone(case.reporter_phone)),
-        ("上报时间", local_text(case.reported_at)), ("立案时间", local_text(case.filed_at)),
-        ("派遣时间", local_text(case.dispatched_at)), ("处置时间", local_text(case.handled_at)),
-        ("反馈时间", local_text(case.feedback_at)), ("核查时间", local_text(case.verified_at)),
-        ("结案时间", local_text(case.closed_at)), ("终止时间", local_text(case.ended_at)),
-        ("处置时限", duration_text(case.time_limit_minutes)), ("处置截止", local_text(case.deadline_at)),
-        ("延时", duration_text(case.extension_minutes) if case.extension_minutes else "无"),
-        ("挂账时长", duration_text(case.suspended_minutes) if case.suspended_minutes else "无"),
-        ("返工次数", str(case.rework_count or 0)), ("更新时间", local_text(case.updated_at)),
-    ]
+    names = _names(case, lk, language)
+    none = "无" if language == "zh" else "none"
+    return {
+        "case_no": case.case_no, "external_id": case.external_id or "",
+        "case_type": CASE_TYPES.get(case.case_type, (case.case_type, case.case_type))[0 if language == "zh" else 1],
+        "major": lk.majors.get(major, major), "category": f"{name} ({code})",
+        "source": names["source"], "urgency": names["urgency"], "status": names["status"],
+        "region": names["region"], "community": community, "grid": case.grid_code,
+        "address": case.address, "description": case.description, "lonlat": f"{case.lon:.6f}, {case.lat:.6f}",
+        "department": names["department"], "camera": camera or "",
+        "reporter": mask_name(case.reporter_name), "phone": mask_phone(case.reporter_phone),
+        "reported_at": local_text(case.reported_at), "filed_at": local_text(case.filed_at),
+        "dispatched_at": local_text(case.dispatched_at), "handled_at": local_text(case.handled_at),
+        "feedback_at": local_text(case.feedback_at), "verified_at": local_text(case.verified_at),
+        "closed_at": local_text(case.closed_at), "ended_at": local_text(case.ended_at),
+        "time_limit": duration_text(case.time_limit_minutes, language), "deadline_at": local_text(case.deadline_at),
+        "extension": duration_text(case.extension_minutes, language) if case.extension_minutes else none,
+        "suspended": duration_text(case.suspended_minutes, language) if case.suspended_minutes else none,
+        "rework_count": str(case.rework_count or 0), "updated_at": local_text(case.updated_at),
+    }
 
 
-def _stage(case: Case, row, now: datetime) -> Stage:
+def _fields(values: dict[str, str], language: str) -> list[tuple[str, str]]:
+    return [(zh if language == "zh" else en, values[key]) for key, zh, en in FIELD_LABELS]
+
+
+def _stage(case: Case, row, now: datetime, language: str = "zh") -> Stage:
     clock = lifecycle.step_clock(case, row, now)
     timed = row.stage in lifecycle.STEPS and bool(row.time_limit_minutes)
-    return Stage(row.seq, row.stage, lifecycle.STEP_LABELS.get(row.stage, row.stage), row.started_at,
+    return Stage(row.seq, row.stage, lifecycle.step_label(row.stage, language), row.started_at,
                  row.ended_at, clock.used_minutes, row.time_limit_minutes, clock.lamp if timed else None,
                  row.actor, row.opinion)
 
@@ -282,7 +319,7 @@ def _geometry(session: Session, model, code: str) -> dict | None:
     return json.loads(text) if text else None
 
 
-def case_detail(database_url: str, case_no: str, now: datetime) -> CaseDetail | None:
+def case_detail(database_url: str, case_no: str, now: datetime, language: str = "zh") -> CaseDetail | None:
     """One case with its stage rows and place, or None when there is no such case."""
     if not valid_case_no(case_no):
         return None
@@ -296,10 +333,11 @@ def case_detail(database_url: str, case_no: str, now: datetime) -> CaseDetail | 
         camera = session.execute(select(Camera.name).where(Camera.id == case.camera_id)).scalar() \
             if case.camera_id else None
         clock = lifecycle.current_clock(case, now)
+        values = _field_values(case, lk, community or "", camera, language)
         return CaseDetail(
             case_no=case.case_no, status=case.status, lamp=clock.lamp if clock else None,
-            fields=_fields(case, lk, community or "", camera),
-            stages=[_stage(case, row, now) for row in case.stages],
+            fields=_fields(values, language), values=values,
+            stages=[_stage(case, row, now, language) for row in case.stages],
             photos=[p for p in json.loads(case.photos or "[]") if isinstance(p, str)],
             lon=case.lon, lat=case.lat, grid_code=case.grid_code, reported_at=case.reported_at,
             region_geometry=_geometry(session, Region, case.region_code),
@@ -315,7 +353,7 @@ def case_exists(database_url: str, case_no: str) -> bool:
 
 
 def earlier_cases(database_url: str, case_no: str, grid_code: str, before: datetime,
-                  limit: int = EARLIER_LIMIT) -> list[dict]:
+                  limit: int = EARLIER_LIMIT, language: str = "zh") -> list[dict]:
     """Other cases in the same unit grid reported up to `before` (the case's own report), newest first.
 
     `<=` rather than `<`: SQLite compares timestamps as text, and bulk-loaded rows lack the
@@ -327,4 +365,4 @@ def earlier_cases(database_url: str, case_no: str, grid_code: str, before: datet
             .where(Case.grid_code == grid_code, Case.reported_at <= before, Case.case_no != case_no)
             .order_by(Case.reported_at.desc(), Case.id.desc()).limit(limit))
     with db.get_engine(database_url).connect() as conn:
-        return [_names(r, lk) for r in conn.execute(stmt)]
+        return [_names(r, lk, language) for r in conn.execute(stmt)]

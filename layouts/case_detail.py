@@ -7,6 +7,7 @@ import shapely
 from dash import dcc, html
 
 from dashboard.app import current_settings
+from dashboard.i18n import say, t
 from data_access import case_list, geo_layers, lifecycle, status
 from data_access.geo import transform_geometry, wgs84_to_gcj02
 from layouts.cases import now_utc
@@ -15,6 +16,7 @@ from layouts.video import nearby as nearby_videos
 BACK = "case-back"
 MAP = "case-map"
 NOT_FOUND = "案件不存在"
+NOT_FOUND_EN = "No such case"
 
 
 def _panel(title: str, body, extra: str = "") -> html.Section:
@@ -22,18 +24,20 @@ def _panel(title: str, body, extra: str = "") -> html.Section:
         html.H2(title, className="panel-title"), html.Div(body, className="panel-body")])
 
 
-def lamp_dot(lamp: str | None) -> html.Span:
+def lamp_dot(lamp: str | None, language: str = "zh") -> html.Span:
     return html.Span(className=f"lamp lamp-{lamp}" if lamp else "lamp lamp-none",
-                     title=case_list.LAMP_LABELS.get(lamp, "") if lamp else "")
+                     title=case_list.lamp_label(lamp, language))
 
 
-def not_found(case_no: str | None) -> html.Div:
+def not_found(case_no: str | None, language: str = "zh") -> html.Div:
+    shown = case_no or say(language, "(空)", "(empty)")
     return html.Div(className="page", children=html.Div(className="page-message case-missing", children=[
-        html.H2(NOT_FOUND), html.P(f"案件编号 {case_no or '(空)'} 不存在或格式有误"),
-        dcc.Link("返回案件清单", href="/cases", className="nav-link")]))
+        html.H2(say(language, NOT_FOUND, NOT_FOUND_EN)),
+        html.P(say(language, f"案件编号 {shown} 不存在或格式有误", f"There is no case numbered {shown}")),
+        dcc.Link(say(language, "返回案件清单", "Back to the case list"), href="/cases", className="nav-link")]))
 
 
-def stepper(stages: list[case_list.Stage], final: bool) -> html.Ol:
+def stepper(stages: list[case_list.Stage], final: bool, language: str = "zh") -> html.Ol:
     """The seven steps: done, current (with its lamp) or still to come."""
     items = []
     for step in lifecycle.STEPS:
@@ -43,24 +47,26 @@ def stepper(stages: list[case_list.Stage], final: bool) -> html.Ol:
             state = "skipped"
         items.append(html.Li(className=f"step {state}", children=[
             html.Span(className=f"step-node lamp-{row.lamp}" if row and row.lamp else "step-node"),
-            html.Span(lifecycle.STEP_LABELS[step], className="step-label"),
+            html.Span(lifecycle.step_label(step, language), className="step-label"),
             html.Span(case_list.local_text(row.ended_at or row.started_at, "%m-%d %H:%M") if row else "",
                       className="step-time")]))
     return html.Ol(items, className="stepper")
 
 
-def timeline(stages: list[case_list.Stage]) -> html.Table:
+def timeline(stages: list[case_list.Stage], language: str = "zh") -> html.Table:
     """Every stage row in order; side paths (回退, 延时, 挂账, 返工...) inline and marked."""
-    head = ["环节", "开始", "结束", "用时", "时限", "办理人 / 意见"]
+    head = (["环节", "开始", "结束", "用时", "时限", "办理人 / 意见"] if language == "zh" else
+            ["Step", "Start", "End", "Used", "Limit", "Handler / opinion"])
     rows = []
     for s in stages:
-        used = "" if s.ended_at == s.started_at else case_list.duration_text(s.used_minutes)
+        used = "" if s.ended_at == s.started_at else case_list.duration_text(s.used_minutes, language)
         rows.append(html.Tr(className="side" if s.side else "", children=[
             html.Td(s.label, className="stage-name"),
             html.Td(case_list.local_text(s.started_at, "%m-%d %H:%M")),
-            html.Td(case_list.local_text(s.ended_at, "%m-%d %H:%M") if s.ended_at else "进行中"),
-            html.Td([lamp_dot(s.lamp), " ", used] if s.lamp else used),
-            html.Td(case_list.duration_text(s.limit_minutes) if s.limit_minutes else ""),
+            html.Td(case_list.local_text(s.ended_at, "%m-%d %H:%M") if s.ended_at
+                    else say(language, "进行中", "in progress")),
+            html.Td([lamp_dot(s.lamp, language), " ", used] if s.lamp else used),
+            html.Td(case_list.duration_text(s.limit_minutes, language) if s.limit_minutes else ""),
             html.Td([html.Div(s.actor or "", className="actor"), html.Div(s.opinion or "", className="opinion")]),
         ]))
     return html.Table(className="timeline", children=[
@@ -101,17 +107,17 @@ def location_map(detail: case_list.CaseDetail, settings) -> dl.MapContainer:
                            style={"height": "100%", "width": "100%"}, **view)
 
 
-def photos(paths: list[str]):
+def photos(paths: list[str], language: str = "zh"):
     if not paths:
-        return html.Div("无现场照片", className="empty")
+        return html.Div(say(language, "无现场照片", "No photos"), className="empty")
     return html.Div(className="photos", children=[
-        html.A(html.Img(src=f"/media/{p}", alt=f"现场照片 {i + 1}", className="photo"), href=f"/media/{p}",
-               target="_blank") for i, p in enumerate(paths)])
+        html.A(html.Img(src=f"/media/{p}", alt=say(language, f"现场照片 {i + 1}", f"Photo {i + 1}"), className="photo"),
+               href=f"/media/{p}", target="_blank") for i, p in enumerate(paths)])
 
 
-def earlier(rows: list[dict]):
+def earlier(rows: list[dict], language: str = "zh"):
     if not rows:
-        return html.Div("此网格此前没有案件", className="empty")
+        return html.Div(say(language, "此网格此前没有案件", "No earlier cases in this grid"), className="empty")
     return html.Ul(className="earlier", children=[
         html.Li([dcc.Link(r["case_no"], href=f"/case/{r['case_no']}", className="case-link"),
                  html.Span(r["reported_at"], className="muted"), html.Span(r["category"]),
@@ -120,40 +126,43 @@ def earlier(rows: list[dict]):
 
 def layout(case_no: str | None = None, **_query):
     settings = current_settings()
+    lang = settings.language
     now = now_utc()
     try:
-        detail = case_list.case_detail(settings.database_url, case_no, now) if case_no else None
+        detail = case_list.case_detail(settings.database_url, case_no, now, lang) if case_no else None
         if detail is None:
-            return not_found(case_no)
+            return not_found(case_no, lang)
         before = case_list.earlier_cases(settings.database_url, detail.case_no, detail.grid_code,
-                                        detail.reported_at)
+                                        detail.reported_at, language=lang)
         videos = nearby_videos(settings.database_url, detail.case_no)  # issue 6: 周边视频
         map_link = geo_layers.case_map_link(settings.database_url, detail.case_no)  # issue 4: its map feature
     except status.DB_ERRORS as exc:
         return html.Div(className="page page-message", children=[
-            html.H2("数据库不可用"), html.P(status.describe_error(exc))])
-    values = dict(detail.fields)
+            html.H2(t("status.down", lang)), html.P(status.describe_error(exc))])
+    values = detail.values
     return html.Div(className="page case-page", children=[
         html.Div(className="case-head", children=[
-            html.Button("← 返回", id=BACK, className="button"),
+            html.Button(say(lang, "← 返回", "← Back"), id=BACK, className="button"),
             html.H2(detail.case_no, className="case-title"),
-            html.Span([lamp_dot(detail.lamp), values["状态"]], className=f"status-badge status-{detail.status}"),
-            html.Span(f"{values['小类']} · {values['镇街']} · {values['地址']}", className="case-summary"),
-            dcc.Link(f"在地图上查看 · {map_link[1]}", href=map_link[0], className="button case-map-link") if map_link else None,
+            html.Span([lamp_dot(detail.lamp, lang), values["status"]], className=f"status-badge status-{detail.status}"),
+            html.Span(f"{values['category']} · {values['region']} · {values['address']}", className="case-summary"),
+            dcc.Link(f"{say(lang, '在地图上查看', 'Show on the map')} · {map_link[1]}", href=map_link[0],
+                     className="button case-map-link") if map_link else None,
         ]),
         html.Div(className="case-body", children=[
-            _panel("案件信息", html.Dl([part for label, value in detail.fields if value
-                                       for part in (html.Dt(label), html.Dd(value, title=value))],
-                                      className="meta case-fields"), "case-info"),
+            _panel(say(lang, "案件信息", "Case"), html.Dl([part for label, value in detail.fields if value
+                                                       for part in (html.Dt(label), html.Dd(value, title=value))],
+                                                      className="meta case-fields"), "case-info"),
             html.Div(className="stack", children=[
-                _panel("办理流程", [stepper(detail.stages, detail.status in lifecycle.FINAL_STATUSES),
-                                   html.Div(timeline(detail.stages), className="timeline-scroll")], "grow case-flow"),
-                _panel("现场照片", photos(detail.photos), "case-photos"),
+                _panel(say(lang, "办理流程", "Workflow"),
+                       [stepper(detail.stages, detail.status in lifecycle.FINAL_STATUSES, lang),
+                        html.Div(timeline(detail.stages, lang), className="timeline-scroll")], "grow case-flow"),
+                _panel(say(lang, "现场照片", "Photos"), photos(detail.photos, lang), "case-photos"),
             ]),
             html.Div(className="stack", children=[
-                _panel("案件位置", location_map(detail, settings), "grow case-map-panel"),
-                _panel("周边视频", videos, "case-videos-panel"),
-                _panel("同址历史案件", earlier(before), "case-earlier"),
+                _panel(say(lang, "案件位置", "Location"), location_map(detail, settings), "grow case-map-panel"),
+                _panel(say(lang, "周边视频", "Nearby cameras"), videos, "case-videos-panel"),
+                _panel(say(lang, "同址历史案件", "Earlier cases here"), earlier(before, lang), "case-earlier"),
             ]),
         ]),
     ])

@@ -12,9 +12,10 @@ from dash import dcc, html
 
 from dashboard import urlstate
 from dashboard.app import current_settings
+from dashboard.i18n import say, t, weekday
 from data_access import case_list, clock, status
 from data_access.filters import CaseQuery
-from data_access.lifecycle import STATUS_LABELS
+from data_access.lifecycle import status_label
 from data_access.vocabulary import CASE_TYPES, SOURCES
 from layouts import grid as grid_kit
 
@@ -29,11 +30,25 @@ BLOCK = grid_kit.BLOCK
 
 MEASURE_LABELS = {
     "reported": "上报数", "filed": "立案数", "rejected": "不予立案", "voided": "作废",
-    "dispatched": "派遣数", "handled": "处置数", "handled_on_time": "按期处置数", "closed": "结案数",
+    "dispatched": "派遣数", "handled": "处置数", "handled_on_time": "按期处置数", "fed_back": "反馈数",
+    "verified": "核查数", "closed": "结案数",
     "closed_on_time": "按期结案数", "reworked": "返工数", "open": "在办案件", "suspended": "挂账案件",
-    "overdue": "处置超期", "overdue_unclosed": "超期未结案",
+    "overdue": "处置超期", "overdue_unclosed": "超期未结案", "due_soon": "预警",
 }
-WEEKDAYS = "一二三四五六日"
+MEASURE_LABELS_EN = {
+    "reported": "Reported", "filed": "Filed", "rejected": "Rejected", "voided": "Voided",
+    "dispatched": "Dispatched", "handled": "Handled", "handled_on_time": "Handled on time", "fed_back": "Fed back",
+    "verified": "Verified", "closed": "Closed",
+    "closed_on_time": "Closed on time", "reworked": "Reworked", "open": "Open", "suspended": "Suspended",
+    "overdue": "Overdue", "overdue_unclosed": "Overdue, not closed", "due_soon": "Due soon",
+}
+# Chip names: key -> (zh, en).
+CHIP_NAMES = {
+    "time": ("时间", "Time"), "region": ("镇街", "Town"), "major": ("大类", "Major category"),
+    "category": ("小类", "Category"), "source": ("来源", "Source"), "measure": ("指标", "Measure"),
+    "department": ("部门", "Department"), "type": ("类型", "Type"), "weekday": ("星期", "Weekday"),
+    "hour": ("时段", "Hour"), "status": ("状态", "Status"), "community": ("社区", "Community"),
+}
 
 
 def now_utc() -> datetime:
@@ -50,32 +65,39 @@ def search_of(params: dict) -> str:
     return "?" + urlencode(params, doseq=True) if params else ""
 
 
-def chips(query: CaseQuery, range_name: str, lk: case_list.Lookups) -> list[tuple[str, str]]:
-    """The active filters as (name, value) in Chinese."""
-    days = f"{query.day_from:%Y-%m-%d} 至 {query.day_to:%Y-%m-%d}"
-    out = [("时间", f"{urlstate.RANGES[range_name][0]} {days}")]
+def chips(query: CaseQuery, range_name: str, lk: case_list.Lookups, language: str = "zh") -> list[tuple[str, str]]:
+    """The active filters as (name, value) in `language`; names of places and categories as stored."""
+    zh = language == "zh"
+    unknown = "未知" if zh else "unknown"
+    out = []
+
+    def add(key, value):
+        out.append((CHIP_NAMES[key][0 if zh else 1], value))
+
+    days = f"{query.day_from:%Y-%m-%d} {'至' if zh else 'to'} {query.day_to:%Y-%m-%d}"
+    add("time", f"{urlstate.RANGES[range_name][0 if zh else 1]} {days}")
     if query.region:
-        out.append(("镇街", lk.regions.get(query.region, f"{query.region} (未知)")))
+        add("region", lk.regions.get(query.region, f"{query.region} ({unknown})"))
     if query.community:
-        out.append(("社区", community_name(query.community)))
+        add("community", community_name(query.community))
     if query.major:
-        out.append(("大类", lk.majors.get(query.major, query.major)))
+        add("major", lk.majors.get(query.major, query.major))
     if query.category:
-        out.append(("小类", "、".join(lk.events.get(c, f"{c} (未知)") for c in query.category.split(","))))
+        add("category", "、".join(lk.events.get(c, f"{c} ({unknown})") for c in query.category.split(",")))
     if query.source:
-        out.append(("来源", SOURCES[query.source][0]))
+        add("source", SOURCES[query.source][0 if zh else 1])
     if query.measure:
-        out.append(("指标", MEASURE_LABELS.get(query.measure, query.measure)))
+        add("measure", (MEASURE_LABELS if zh else MEASURE_LABELS_EN).get(query.measure, query.measure))
     if query.department is not None:
-        out.append(("部门", lk.departments.get(query.department, f"{query.department} (未知)")))
+        add("department", lk.departments.get(query.department, f"{query.department} ({unknown})"))
     if query.case_type:
-        out.append(("类型", CASE_TYPES[query.case_type][0]))
+        add("type", CASE_TYPES[query.case_type][0 if zh else 1])
     if query.weekday is not None:
-        out.append(("星期", f"周{WEEKDAYS[query.weekday]}"))
+        add("weekday", weekday(query.weekday, language))
     if query.hour is not None:
-        out.append(("时段", f"{query.hour:02d}:00-{query.hour:02d}:59"))
+        add("hour", f"{query.hour:02d}:00-{query.hour:02d}:59")
     if query.status:
-        out.append(("状态", STATUS_LABELS[query.status]))
+        add("status", status_label(query.status, language))
     return out
 
 
@@ -89,37 +111,45 @@ def community_name(code: str) -> str:
         return code
 
 
-def count_text(total: int) -> list:
-    return grid_kit.count_text(total)
+def count_text(total: int, language: str = "zh") -> list:
+    return grid_kit.count_text(total, language=language)
 
 
 _FLEX = {"case_no": 1.25, "reported_at": 1.1, "region": 0.85, "category": 1.15, "source": 0.9, "status": 0.75,
          "department": 1.5, "urgency": 0.65, "address": 2.2, "lamp": 0.55}
-LAMP_CLASSES = {f"lamp-cell lamp-{code}": f"params.value === '{label}'"
-                for code, label in case_list.LAMP_LABELS.items()}
 
 
-def column_defs() -> list[dict]:
+def lamp_classes(language: str = "zh") -> dict:
+    return {f"lamp-cell lamp-{code}": f"params.value === '{case_list.lamp_label(code, language)}'"
+            for code in case_list.LAMP_LABELS}
+
+
+LAMP_CLASSES = lamp_classes()
+
+
+def column_defs(language: str = "zh") -> list[dict]:
     defs = []
     for field in case_list.GRID_COLUMNS:
-        col = {"field": field, "headerName": case_list.HEADERS[field], "flex": _FLEX[field],
+        col = {"field": field, "headerName": case_list.headers(language)[field], "flex": _FLEX[field],
                "sortable": field in case_list.SORTABLE}
         if field in case_list.TEXT_FILTERS or field in case_list.CHOICE_FILTERS:
             col.update(grid_kit.TEXT_FILTER)
         if field == "reported_at":
             col["sort"] = "desc"
         if field == "lamp":
-            col["cellClassRules"] = LAMP_CLASSES
+            col["cellClassRules"] = lamp_classes(language)
         defs.append(col)
     return defs
 
 
-def grid():
-    return grid_kit.server_grid(GRID, column_defs(), "case_no", "没有符合条件的案件")
+def grid(language: str = "zh"):
+    return grid_kit.server_grid(GRID, column_defs(language), "case_no",
+                                say(language, "没有符合条件的案件", "No cases match"), language=language)
 
 
 def layout(**params):
     settings = current_settings()
+    lang = settings.language
     search, now = search_of(params), now_utc()
     query, problems = parse(search, now, settings.tz)
     try:
@@ -127,18 +157,19 @@ def layout(**params):
         total = case_list.count_cases(settings.database_url, query, now)
     except status.DB_ERRORS as exc:
         return html.Div(className="page page-message", children=[
-            html.H2("数据库不可用"), html.P(status.describe_error(exc))])
+            html.H2(t("status.down", lang)), html.P(status.describe_error(exc))])
     range_name = urlstate.range_name_of(search)
     return html.Div(className="page cases-page", children=[
         html.Div(className="cases-head", children=[
-            html.H2("案件清单", className="cases-title"),
-            grid_kit.chip_list(chips(query, range_name, lk)),
-            html.Div(count_text(total), id=COUNT, className="cases-count"),
+            html.H2(say(lang, "案件清单", "Cases"), className="cases-title"),
+            grid_kit.chip_list(chips(query, range_name, lk, lang)),
+            html.Div(count_text(total, lang), id=COUNT, className="cases-count"),
             html.Span(id=FILTERED, className="cases-filtered"),
-            html.A("导出 CSV", href=CSV_ROUTE + search, className="button", id="cases-export"),
+            html.A(say(lang, "导出表格", "Export CSV"), href=CSV_ROUTE + search, className="button", id="cases-export",
+                   title=say(lang, "导出为表格文件（UTF-8 逗号分隔）", "Download all rows as UTF-8 CSV")),
         ]),
-        grid_kit.warning_line(problems),
-        html.Section(grid(), className="panel cases-panel"),
+        grid_kit.warning_line(problems, lang),
+        html.Section(grid(lang), className="panel cases-panel"),
         dcc.Store(id=STATE, data={"search": search, "now": now.isoformat()}),
         dcc.Location(id=NAV, refresh="callback-nav"),
     ])
