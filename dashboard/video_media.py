@@ -33,6 +33,8 @@ EPOCH = datetime(2000, 1, 1)
 MJPEG_FPS = 5
 MJPEG_SECONDS = 120  # a stream ends after this; the tile reconnects (frees server threads)
 BOUNDARY = "cockpitframe"
+FRAME_TIME = "X-Frame-Time"  # the local time drawn into a frame (the server clock when it was served)
+FRAME_FORMAT = "%Y-%m-%d %H:%M:%S"
 OSD_PX = 24  # on a 360-line frame: about 16 px in a 16-window wall at 1080p
 
 
@@ -54,7 +56,7 @@ def snapshot_jpeg(code: str, name: str, now: datetime | None = None, kind: str =
     local = now or clock.local_now()
     hour = local.hour + local.minute / 60 + local.second / 3600
     img = street_scene.scene(code, kind).frame(_seconds(local - LOCAL_OFFSET), hour)
-    stamp = local.strftime("%Y-%m-%d %H:%M:%S") + (f"  {label}" if label else "")
+    stamp = local.strftime(FRAME_FORMAT) + (f"  {label}" if label else "")
     return _jpeg(street_scene.osd(img, [name, stamp], OSD_PX))
 
 
@@ -91,8 +93,9 @@ def add_video_media_routes(server):
         cam = _camera(code)
         if cam.status != "online":
             abort(404)
-        return Response(snapshot_jpeg(cam.code, cam.name, kind=cam.kind), mimetype="image/jpeg",
-                        headers={"Cache-Control": "no-store"})
+        now = clock.local_now()
+        return Response(snapshot_jpeg(cam.code, cam.name, now, kind=cam.kind), mimetype="image/jpeg",
+                        headers={"Cache-Control": "no-store", FRAME_TIME: now.strftime(FRAME_FORMAT)})
 
     @server.get(f"{video.MEDIA_PREFIX}/event/<int:event_id>.jpg")
     def event_snapshot(event_id: int):
@@ -119,9 +122,10 @@ def add_video_media_routes(server):
             # Each frame is drawn when it is sent, with the server clock of that moment in it.
             started = time.monotonic()
             while time.monotonic() - started < seconds:
-                frame = snapshot_jpeg(cam.code, cam.name, kind=cam.kind)
-                yield (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(frame)}\r\n\r\n"
-                       .encode() + frame + b"\r\n")
+                now = clock.local_now()
+                frame = snapshot_jpeg(cam.code, cam.name, now, kind=cam.kind)
+                yield (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(frame)}\r\n"
+                       f"{FRAME_TIME}: {now.strftime(FRAME_FORMAT)}\r\n\r\n".encode() + frame + b"\r\n")
                 time.sleep(1 / MJPEG_FPS)
 
         return Response(stream_with_context(generate()), mimetype=f"multipart/x-mixed-replace; boundary={BOUNDARY}",

@@ -3,16 +3,22 @@ state, the 1/4/9/16 walls fit 1080p and 4K, AI events open their case, and case 
 the nearest cameras."""
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import time
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
 from browser import SCREENS, open_page
 
-from data_access import video
+from data_access import clock, video
 from data_access.models import Case
+
+SHOTS = os.environ.get("SHOTS_DIR")
+PROTOCOLS = re.compile(r"HLS|FLV|MJPEG|MP4|RTSP|RTMP|快照")
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +64,11 @@ def test_every_stream_type_plays_and_dead_streams_go_offline(browser, seeded_app
             time.sleep(1.2)
             second = page.eval_on_selector(sel, "v => v.currentTime")
             assert second != first and not page.eval_on_selector(sel, "v => v.paused"), t
+            # a looping clip carries no clock of its own: the tile shows the real time over it
+            osd = page.locator(f'.vt[data-code="{code}"] .vt-osd')
+            assert osd.is_visible() and types[t].name in osd.inner_text()
+            shown = datetime.strptime(osd.locator(".vt-clock").inner_text(), "%Y-%m-%d %H:%M:%S")
+            assert abs((shown - clock.local_now()).total_seconds()) < 5
         # MJPEG: the multipart image's pixels change
         mjpeg = f'.vt[data-code="{types["mjpeg"].code}"] img'
         _wait_state(page, types["mjpeg"].code, "playing")
@@ -83,15 +94,61 @@ def test_every_stream_type_plays_and_dead_streams_go_offline(browser, seeded_app
         assert errors == [] and watched.external_requests == []
 
 
+MAP_FILL = """() => { const box = document.querySelector('.video-map-box').getBoundingClientRect();
+    const paths = [...document.querySelectorAll('.video-map .leaflet-overlay-pane path')].map(p => p.getBoundingClientRect());
+    if (!paths.length) return 0;
+    const w = Math.max(...paths.map(r => r.right)) - Math.min(...paths.map(r => r.left));
+    const h = Math.max(...paths.map(r => r.bottom)) - Math.min(...paths.map(r => r.top));
+    return Math.max(w / box.width, h / box.height); }"""
+
+
 @pytest.mark.parametrize("screen", ["1080p", "4k"])
 def test_layouts_fit_without_scrollbars(browser, seeded_app_url, screen):
+    width, height = SCREENS[screen]
     with open_page(browser, seeded_app_url, SCREENS[screen]) as watched:
         for n in (1, 4, 9, 16):
             page = watched.goto(f"/video?layout={n}", f".wall-{n}")
             assert page.locator(".video-wall > .vt").count() == n
+            assert page.locator(".video-wall > .vt[data-code]").count() == n  # every window has a camera
             assert watched.fits(), (n, watched.overflow())
             box = page.locator(".video-wall").bounding_box()
-            assert box["y"] + box["height"] <= SCREENS[screen][1]
+            assert box["y"] + box["height"] <= height
+            if n in (4, 9, 16):
+                page.wait_for_function(f"() => document.querySelectorAll('.video-wall .vt[data-state]').length === {n}",
+                                       timeout=60_000)
+                # the whole city fills the small camera map, at 1080p and at 4K
+                page.wait_for_function(f"() => ({MAP_FILL})() > 0.85", timeout=60_000)
+                page.wait_for_timeout(1500)  # let the players draw a frame
+                watched.screenshot(SHOTS, f"video-wall-{n}-{width}x{height}")
+
+
+def test_walls_fill_every_window_and_keep_protocols_off_the_tiles(browser, seeded_app_url, cams):
+    """A town with fewer cameras than windows borrows the nearest from its neighbours and says
+    so; the tiles show names, kinds and times, never a stream protocol (that is in the hover title)."""
+    counts = {}
+    for c in cams["all"]:
+        counts[c.region_code] = counts.get(c.region_code, 0) + 1
+    small = min(sorted(counts), key=counts.get)
+    assert counts[small] < 16
+    with open_page(browser, seeded_app_url) as watched:
+        page = watched.goto(f"/video?layout=16&region={small}", ".wall-16")
+        tiles = page.locator(".video-wall > .vt[data-code]")
+        assert tiles.count() == 16
+        info = page.inner_text(".video-info")
+        assert f"共 {counts[small]} 路" in info and f"另 {16 - counts[small]} 路" in info
+        by_code = {c.code: c for c in cams["all"]}
+        codes = [tiles.nth(i).get_attribute("data-code") for i in range(16)]
+        assert [by_code[c].region_code == small for c in codes] == [True] * counts[small] + [False] * (16 - counts[small])
+        for code in codes[counts[small]:]:  # borrowed tiles name their town
+            assert by_code[code].region_name in page.inner_text(f'.vt[data-code="{code}"] .vt-bar')
+        page.wait_for_function("() => document.querySelectorAll('.video-wall .vt[data-state]').length === 16",
+                               timeout=60_000)
+        visible = page.inner_text(".video-wall")
+        assert not PROTOCOLS.search(visible), PROTOCOLS.findall(visible)
+        assert not PROTOCOLS.search(page.inner_text(".vw-list"))
+        title = page.get_attribute(f'.vt[data-code="{codes[0]}"] .vt-name', "title")
+        assert "接入协议" in title and video.STREAM_TYPES[by_code[codes[0]].stream_type] in title
+        assert watched.fits() and watched.external_requests == []
 
 
 def test_unknown_codes_are_named_and_maximize(browser, seeded_app_url, cams):
@@ -104,6 +161,8 @@ def test_unknown_codes_are_named_and_maximize(browser, seeded_app_url, cams):
         page.click(f'.vt[data-code="{known}"] .vt-max')
         box = page.locator(f'.vt[data-code="{known}"]').bounding_box()
         assert box["width"] == 1920 and box["height"] == 1080
+        assert page.locator(f'.vt[data-code="{known}"] .vt-type').is_visible()  # the protocol, for engineers
+        assert "快照" in page.inner_text(f'.vt[data-code="{known}"] .vt-type')
         page.keyboard.press("Escape")
         assert page.locator(f'.vt[data-code="{known}"]').bounding_box()["width"] < 1920
 
@@ -135,3 +194,6 @@ def test_ai_event_click_opens_its_case(browser, seeded_app_url, seeded_sqlite, c
         assert page.get_attribute(".case-videos .vt", "data-code") == ai.code
         assert "发现本案" in page.locator(".case-videos .vt").first.inner_text()
         assert watched.fits()
+        page.wait_for_function("() => [...document.querySelectorAll('.case-videos .vt')].every(t => t.dataset.state)",
+                               timeout=60_000)
+        watched.screenshot(SHOTS, "case-video-1920x1080")

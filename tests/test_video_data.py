@@ -194,3 +194,24 @@ def test_camera_media_routes_refuse_bad_input(seeded_sqlite, make_settings):
         response = client.get(f"{video.MEDIA_PREFIX}/{code}/mjpeg?seconds={seconds}", buffered=False)
         assert response.status_code == 200
         response.close()
+
+
+def test_live_frames_carry_the_time_they_were_served(seeded_sqlite, make_settings):
+    """Snapshot and MJPEG frames are drawn when served, with the server clock of that moment."""
+    from dashboard.app import create_app
+    from dashboard.video_media import FRAME_FORMAT, FRAME_TIME
+    from data_access import clock
+
+    client = create_app(make_settings(seeded_sqlite.url.render_as_string(hide_password=False))).server.test_client()
+    with seeded_sqlite.connect() as conn:
+        snap, mjpeg = (conn.exec_driver_sql(
+            f"SELECT code FROM cameras WHERE stream_type = '{kind}' AND status = 'online' LIMIT 1").scalar()
+            for kind in ("snapshot", "mjpeg"))
+    response = client.get(f"{video.MEDIA_PREFIX}/{snap}/snapshot.jpg")
+    drawn = datetime.strptime(response.headers[FRAME_TIME], FRAME_FORMAT)
+    assert abs((drawn - clock.local_now()).total_seconds()) < 5
+    response = client.get(f"{video.MEDIA_PREFIX}/{mjpeg}/mjpeg?seconds=1", buffered=False)
+    head = next(iter(response.response))
+    response.close()
+    stamp = head.split(f"{FRAME_TIME}: ".encode(), 1)[1][:19].decode()
+    assert abs((datetime.strptime(stamp, FRAME_FORMAT) - clock.local_now()).total_seconds()) < 5
