@@ -230,7 +230,10 @@ def headline(url: str, scope: Scope) -> dict:
     with get_engine(url).connect() as conn:
         row = conn.execute(q).mappings().one()
     out = {k: (v or 0) for k, v in row.items()}
-    out["avg_days"] = (row["close_minutes"] / 1440) if row["close_minutes"] is not None else None
+    for key in ("fines_decided", "fines_paid"):
+        out[key] = float(out[key])
+    # PostgreSQL averages an epoch difference as NUMERIC (Decimal): one float on both backends.
+    out["avg_days"] = float(row["close_minutes"]) / 1440 if row["close_minutes"] is not None else None
     return out
 
 
