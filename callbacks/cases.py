@@ -58,7 +58,8 @@ def register(app):
     def cases_csv():
         settings = current_settings()
         now = page.now_utc()
-        query, problems = page.parse(request.query_string.decode("utf-8", "replace"), now, settings.tz)
+        # Errors of an API answer name the parameters in English, like the ingest API's.
+        query, problems = page.parse(request.query_string.decode("utf-8", "replace"), now, settings.tz, "en")
         if problems:
             return jsonify({"errors": problems}), 400
         name = f"cases-{case_list.local_text(now, '%Y%m%d-%H%M')}.csv"

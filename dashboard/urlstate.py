@@ -60,47 +60,71 @@ def _int(text: str | None, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
-def parse(search: str | None, today: date) -> tuple[CaseQuery, list[str]]:
-    """The query a URL's search string asks for, and what was wrong with it."""
+# What was wrong with a URL value, in Chinese and English: (zh, en).
+MESSAGES = {
+    "range": ("未知的时间范围", "unknown range"),
+    "from": ("开始日期格式应为 年-月-日", "from: dates are YYYY-MM-DD"),
+    "to": ("结束日期格式应为 年-月-日", "to: dates are YYYY-MM-DD"),
+    "order": ("开始日期晚于结束日期", "from is after to"),
+    "too_long": ("时间范围最长 {days} 天", "the range is limited to {days} days"),
+    "region": ("镇街代码应为9位数字", "a region is 9 digits"),
+    "major": ("未知的大类", "unknown major"),
+    "source": ("未知的来源", "unknown source"),
+    "measure": ("未知的指标", "unknown measure"),
+    "category": ("小类代码应为5位数字, 多个以逗号分隔", "a category is 5 digits, several separated by commas"),
+    "department": ("部门编号无效", "bad department"),
+    "type": ("未知的案件类型", "unknown type"),
+    "weekday": ("星期应为 0-6", "weekday is 0-6"),
+    "hour": ("小时应为 0-23", "hour is 0-23"),
+    "status": ("未知的状态", "unknown status"),
+    "community": ("社区代码应为12位数字", "a community is 12 digits"),
+}
+
+
+def message(key: str, language: str = "zh", **values) -> str:
+    zh, en = MESSAGES[key]
+    return (zh if language == "zh" else en).format(**values)
+
+
+def parse(search: str | None, today: date, language: str = "zh") -> tuple[CaseQuery, list[str]]:
+    """The query a URL's search string asks for, and what was wrong with it (in `language`)."""
     params = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
     problems: list[str] = []
 
-    def checked(key: str, ok, message: str):
+    def checked(key: str, ok):
         raw = _one(params, key)
         if raw is None:
             return None
         value = ok(raw)
         if value is None:
-            problems.append(f"{message}: {raw!r}")
+            problems.append(f"{message(key, language)}: {raw!r}")
         return value
 
-    range_name = checked("range", lambda v: v if v in RANGES else None, "未知的时间范围 unknown range") or DEFAULT_RANGE
+    range_name = checked("range", lambda v: v if v in RANGES else None) or DEFAULT_RANGE
     day_from, day_to = range_dates(range_name, today)
     if range_name == "custom":
-        start = checked("from", _date, "日期格式应为 YYYY-MM-DD (from)")
-        end = checked("to", _date, "日期格式应为 YYYY-MM-DD (to)")
+        start = checked("from", _date)
+        end = checked("to", _date)
         day_from, day_to = start or day_from, min(end or day_to, today)
         if day_from > day_to:
-            problems.append(f"开始日期晚于结束日期 from is after to: {day_from} > {day_to}")
+            problems.append(f"{message('order', language)}: {day_from} > {day_to}")
             day_from = day_to
         if (day_to - day_from).days >= MAX_DAYS:
-            problems.append(f"时间范围最长 {MAX_DAYS} 天 the range is limited to {MAX_DAYS} days")
+            problems.append(message("too_long", language, days=MAX_DAYS))
             day_from = day_to - timedelta(days=MAX_DAYS - 1)
     query = CaseQuery(
         day_from=day_from, day_to=day_to,
-        region=checked("region", lambda v: v if re.fullmatch(r"\d{9}", v) else None, "镇街代码应为9位数字 region"),
-        major=checked("major", lambda v: v if v in MAJORS else None, "未知的大类 unknown major"),
-        source=checked("source", lambda v: v if v in SOURCES else None, "未知的来源 unknown source"),
-        measure=checked("measure", lambda v: v if v in MEASURES else None, "未知的指标 unknown measure"),
-        category=checked("category", lambda v: v if re.fullmatch(r"\d{5}(,\d{5}){0,49}", v) else None,
-                         "小类代码应为5位数字, 多个以逗号分隔 category"),
-        department=checked("department", lambda v: _int(v, 0, 10**9), "部门编号无效 department"),
-        case_type=checked("type", lambda v: v if v in CASE_TYPES else None, "未知的案件类型 unknown type"),
-        weekday=checked("weekday", lambda v: _int(v, 0, 6), "星期应为 0-6 weekday"),
-        hour=checked("hour", lambda v: _int(v, 0, 23), "小时应为 0-23 hour"),
-        status=checked("status", lambda v: v if v in STATUS_LABELS else None, "未知的状态 unknown status"),
-        community=checked("community", lambda v: v if re.fullmatch(r"\d{12}", v) else None,
-                          "社区代码应为12位数字 community"),
+        region=checked("region", lambda v: v if re.fullmatch(r"\d{9}", v) else None),
+        major=checked("major", lambda v: v if v in MAJORS else None),
+        source=checked("source", lambda v: v if v in SOURCES else None),
+        measure=checked("measure", lambda v: v if v in MEASURES else None),
+        category=checked("category", lambda v: v if re.fullmatch(r"\d{5}(,\d{5}){0,49}", v) else None),
+        department=checked("department", lambda v: _int(v, 0, 10**9)),
+        case_type=checked("type", lambda v: v if v in CASE_TYPES else None),
+        weekday=checked("weekday", lambda v: _int(v, 0, 6)),
+        hour=checked("hour", lambda v: _int(v, 0, 23)),
+        status=checked("status", lambda v: v if v in STATUS_LABELS else None),
+        community=checked("community", lambda v: v if re.fullmatch(r"\d{12}", v) else None),
     )
     return query, problems
 

@@ -189,7 +189,7 @@ def layout(board_id: str, **query_params):
     board = BOARDS[board_id]
     search = "?" + urlencode(query_params)
     today = clock.today()
-    query, problems = urlstate.parse(search, today)
+    query, problems = urlstate.parse(search, today, settings.language)
     range_name = urlstate.range_name_of(search)
     scope_search = urlstate.search_of(query, range_name)
     return html.Div([

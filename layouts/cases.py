@@ -56,8 +56,8 @@ def now_utc() -> datetime:
     return clock.utcnow().replace(second=0, microsecond=0)
 
 
-def parse(search: str, now: datetime, tz) -> tuple[CaseQuery, list[str]]:
-    return urlstate.parse(search, (now + clock.LOCAL_OFFSET).date())
+def parse(search: str, now: datetime, tz, language: str = "zh") -> tuple[CaseQuery, list[str]]:
+    return urlstate.parse(search, (now + clock.LOCAL_OFFSET).date(), language)
 
 
 def search_of(params: dict) -> str:
@@ -151,7 +151,7 @@ def layout(**params):
     settings = current_settings()
     lang = settings.language
     search, now = search_of(params), now_utc()
-    query, problems = parse(search, now, settings.tz)
+    query, problems = parse(search, now, settings.tz, lang)
     try:
         lk = case_list.lookups(settings.database_url)
         total = case_list.count_cases(settings.database_url, query, now)

@@ -87,7 +87,7 @@ def panel_layout(panel_id: str | None = None, **query_params):
     panel = panels.get(panel_id)
     search = "?" + urlencode(query_params)
     today = clock.today()
-    query, problems = urlstate.parse(search, today)
+    query, problems = urlstate.parse(search, today, settings.language)
     range_name = urlstate.range_name_of(search)
     return html.Div([
         dcc.Location(id="board-nav", refresh="callback-nav"),
