@@ -25,8 +25,9 @@ WATER_ALARM_CM = 25.0  # cm of standing water: severe waterlogging
 WINDOW = timedelta(hours=24)
 OVERDUE_SOON = timedelta(minutes=30)
 LIMIT = 60
-KINDS = {"gas": ("燃气报警", "Gas alarm"), "water": ("严重积水", "Severe waterlogging"),
-         "video": ("视频AI告警", "Video AI"), "overdue": ("即将超期", "About to go overdue")}
+# (zh, en): the English names are as short as the Chinese, to fit the feed's kind column.
+KINDS = {"gas": ("燃气报警", "Gas alarm"), "water": ("严重积水", "Flooding"),
+         "video": ("视频AI告警", "Video AI"), "overdue": ("即将超期", "Due soon")}
 
 
 class AckError(ValueError):
