@@ -175,7 +175,7 @@ def _filter_bar(query, range_name: str, language: str, url: str):
         dcc.RadioItems(id="filter-range", value=range_name, className="filter-range", inline=True,
                        options=[option(k, v[0] if zh else v[1]) for k, v in urlstate.RANGES.items()]),
         dcc.DatePickerRange(id="filter-dates", start_date=query.day_from, end_date=query.day_to,
-                            display_format="YYYY-MM-DD", className="filter filter-dates",
+                            display_format="YYYY-MM-DD", month_format="YYYY-MM", className="filter filter-dates",
                             style={"display": "inline-block" if range_name == "custom" else "none"}),
         dcc.Dropdown(id="filter-major", options=[option(c, f"{c} {n}") for c, n in MAJOR_NAMES.items()],
                      value=query.major, placeholder="全部大类" if zh else "All majors", className="filter filter-major"),
