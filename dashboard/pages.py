@@ -53,8 +53,10 @@ PAGES = [
     Page("/status", "系统状态", "System status", status.layout),
     Page("/cases", "案件清单", "Cases", cases.layout, nav=False),
     Page("/case", "案件详情", "Case", case_detail.layout, nav=False, path_template="/case/<case_no>"),
-    Page("/objects", "对象清单", "Objects", object_pages.list_layout, nav=False, path_template="/objects/<kind>"),
-    Page("/object", "对象详情", "Object", object_pages.detail_layout, nav=False, path_template="/object/<kind>/<key>"),
+    Page("/objects", "对象清单", "Objects", object_pages.list_layout, nav=False,
+         path_template="/objects/<object_kind>"),
+    Page("/object", "对象详情", "Object", object_pages.detail_layout, nav=False,
+         path_template="/object/<object_kind>/<object_key>"),
     Page("/kiosk", "轮播", "Kiosk", kiosk.layout, nav=False, path_template="/kiosk/<playlist>"),
     Page("/panel", "单个面板", "Panel", kiosk.panel_layout, nav=False, path_template="/panel/<panel_id>"),
 ]

@@ -315,24 +315,22 @@ def vehicle_work(url: str, scope: Scope) -> dict:
     """
     days = (scope.day_to - scope.day_from).days + 1
     where = [VD.day >= scope.day_from, VD.day <= scope.day_to, *_region(VD.region_code, scope)]
-    kind = _vehicle_kind_of(VD).label("kind")
     capped = case((VD.area_m2 < VD.plan_area_m2, VD.area_m2), else_=VD.plan_area_m2)
-    by_kind = (select(kind, func.sum(VD.km).label("km"), func.sum(VD.plan_km).label("plan_km"),
-                      func.sum(VD.area_m2).label("area"), func.sum(VD.plan_area_m2).label("plan_area"),
-                      func.sum(capped).label("mech_area"), func.sum(VD.tonnes).label("tonnes"),
-                      func.count().label("vehicle_days"))
-               .where(*where).group_by(kind))
-    by_day = (select(VD.day, func.sum(VD.km).label("km"), func.sum(VD.plan_km).label("plan_km"),
-                     func.sum(case((kind.in_(SWEEPING_KINDS), capped), else_=0.0)).label("mech_area"))
-              .where(*where).group_by(VD.day).order_by(VD.day))
+    q = (select(VD.day, V.kind, func.sum(VD.km).label("km"), func.sum(VD.plan_km).label("plan_km"),
+                func.sum(VD.area_m2).label("area"), func.sum(VD.plan_area_m2).label("plan_area"),
+                func.sum(capped).label("mech_area"), func.sum(VD.tonnes).label("tonnes"),
+                func.count().label("vehicle_days"))
+         .join(V, V.id == VD.vehicle_id).where(*where).group_by(VD.day, V.kind))  # one pass over the days
     road = select(func.coalesce(func.sum(CleaningArea.road_area_m2), 0.0)).where(
         *_region(CleaningArea.region_code, scope))
+    sums = ["km", "plan_km", "area", "plan_area", "mech_area", "tonnes", "vehicle_days"]
     with get_engine(url).connect() as conn:
-        kinds = pd.DataFrame(conn.execute(by_kind).all(),
-                             columns=["kind", "km", "plan_km", "area", "plan_area", "mech_area", "tonnes",
-                                      "vehicle_days"])
-        daily = pd.DataFrame(conn.execute(by_day).all(), columns=["day", "km", "plan_km", "mech_area"])
+        table = pd.DataFrame(conn.execute(q).all(), columns=["day", "kind", *sums])
         road_area = float(conn.execute(road).scalar_one())
+    kinds = table.groupby("kind", as_index=False)[sums].sum()
+    table["sweep_area"] = table["mech_area"].where(table["kind"].isin(SWEEPING_KINDS), 0.0)
+    daily = (table.groupby("day", as_index=False)[["km", "plan_km", "sweep_area"]].sum()
+             .rename(columns={"sweep_area": "mech_area"}).sort_values("day"))
     kinds = kinds.set_index("kind").reindex(list(VEHICLE_KINDS), fill_value=0).reset_index()
     sweeping = kinds[kinds["kind"].isin(SWEEPING_KINDS)]
     mech = float(sweeping["mech_area"].sum())

@@ -68,12 +68,13 @@ def unknown_kind(kind_id) -> html.Div:
     return _message("对象类型不存在", f"没有名为 {kind_id or '(空)'} 的对象类型。已有: {known}")
 
 
-def list_layout(kind: str | None = None, **params):
+def list_layout(object_kind: str | None = None, **params):
+    """The path variable is not called `kind`: a kind's own ?kind= filter would overwrite it."""
     settings = current_settings()
     try:
-        kind_decl = objects.get(kind)
+        kind_decl = objects.get(object_kind)
     except objects.UnknownKind:
-        return unknown_kind(kind)
+        return unknown_kind(object_kind)
     selection, problems = objects.parse(kind_decl.id, params, clock.today())
     search = selection.search()
     try:
@@ -118,13 +119,13 @@ def _related(section: objects.Related) -> html.Section:
         html.Div([body, more], className="panel-body")])
 
 
-def detail_layout(kind: str | None = None, key: str | None = None, **_query):
+def detail_layout(object_kind: str | None = None, object_key: str | None = None, **_query):
     settings = current_settings()
-    key = unquote(key or "")  # the router hands the path's variables over still percent-encoded
+    key = unquote(object_key or "")  # the router hands the path's variables over still percent-encoded
     try:
-        kind_decl = objects.get(kind)
+        kind_decl = objects.get(object_kind)
     except objects.UnknownKind:
-        return unknown_kind(kind)
+        return unknown_kind(object_kind)
     list_link = (f"返回{kind_decl.zh}清单", f"/objects/{kind_decl.id}")
     try:
         detail = objects.detail(settings.database_url, kind_decl.id, key or "")

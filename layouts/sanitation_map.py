@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dash_leaflet as dl
 from dash import html
+from flask import has_app_context
 
 from dashboard.app import current_settings
 from dashboard.panels import View
+from dashboard.settings import load_settings
 from data_access import clock
 from data_access.sanitation import FIX_SECONDS
 
@@ -49,9 +51,10 @@ def slot() -> str:
 
 
 def board_map(data: dict, view: View):
-    settings = current_settings()
-    region = data.get("region")
-    bbox = maps.view_bbox(settings, region)
+    settings = current_settings() if has_app_context() else load_settings()  # tiles; benchmarks build outside the app
+    region, bounds = data.get("region"), data.get("bounds")
+    margin = maps.BBOX_MARGIN
+    bbox = (bounds[0] - margin, bounds[1] - margin, bounds[2] + margin, bounds[3] + margin) if bounds else None
     overlays = [
         (view.zh("环卫车辆", "Vehicles"), layer("sanitation-vehicles", bbox, region, "vehicle", at=slot()), True),
         (view.zh("垃圾转运站", "Transfer stations"), layer("transfer-stations", bbox, region, "station"), True),
