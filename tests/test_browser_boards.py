@@ -70,8 +70,8 @@ def test_board_draws_every_panel(browser, base_url, path):
         assert len(ids) == BOARDS[path]
         for pid in ids:
             body = page.page.locator(f'[data-panel="{pid}"] .panel-body')
-            # A chart, tiles, rows, or an honest empty state (e.g. nothing overdue right now).
-            drawn = body.locator(".js-plotly-plot .main-svg, .kpi, .feed-row, table.league, .panel-empty").count()
+            # A chart, tiles, rows, a ranking, or an honest empty state (e.g. nothing overdue right now).
+            drawn = body.locator(".js-plotly-plot .main-svg, .kpi, .feed-row, table.league, .rank-row, .panel-empty").count()
             assert drawn > 0, f"{pid} drew nothing: {body.inner_text()[:80]}"
             assert "数据暂不可用" not in body.inner_text()
         assert page.console_errors == []
