@@ -346,10 +346,10 @@ def _register_kinds():
                 o.Column("opened_year", "建成年份", "Opened", GreenSpace.opened_year),
             ),
             region=GreenSpace.region_code,
-            filters={"kind": o.choice(GreenSpace.kind, SPACE_KINDS),
+            filters={"type": o.choice(GreenSpace.kind, SPACE_KINDS),
                      "park_class": o.choice(GreenSpace.park_class, PARK_CLASSES),
                      "opened_by": lambda v: GreenSpace.opened_year <= _year(v)},
-            filter_labels={"kind": "类别", "park_class": "公园类型", "opened_by": "建成不晚于"},
+            filter_labels={"type": "类别", "park_class": "公园类型", "opened_by": "建成不晚于"},
             order=(("area_m2", True),), position=(GreenSpace.lon, GreenSpace.lat), unit="处",
         ),
         o.Kind(
@@ -409,8 +409,15 @@ def _register_kinds():
                      "problems": o.flag(GreenInspection.problems > 0, GreenInspection.problems == 0)},
             filter_labels={"work": "作业类型", "done": "已完成", "problems": "发现问题"},
             order=(("planned_on", True),), unit="次",
+            links=lambda raw: [(f"作业对象 {raw['target']}", f"/object/{_target_kind(raw['target'])}/{raw['target']}")]
+            if raw.get("target") else [],
         ),
     )
+
+
+def _target_kind(code: str) -> str:
+    """The object kind a maintenance job's target code names (古树 codes start GS, green spaces LD)."""
+    return "ancient_trees" if code.startswith("GS") else "green_spaces"
 
 
 def _year(value: str) -> int:

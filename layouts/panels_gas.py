@@ -41,12 +41,12 @@ def kpis(data: dict, view: View):
             note=f"{number(net['summary'].pipes)} {view.zh('段', 'segments')}"),
         kpi(view.zh("门站/调压站", "Stations"), number(stations), MAP,
             note=f"{view.zh('阀门', 'valves')} {number(net['stations']['valve'])} · {view.zh('监测点', 'sensors')} {net['sensors']}"),
-        kpi(view.zh("燃气报警", "Gas alarms"), number(alarms["total"]), view.drill_objects("gas_events", kind="alarm"),
+        kpi(view.zh("燃气报警", "Gas alarms"), number(alarms["total"]), view.drill_objects("gas_events", event="alarm"),
             tone="alarm" if alarms["open"] else "",
             note=f"{view.zh('未处置', 'open')} {alarms['open']} · {view.zh('平均处置', 'avg')} "
                  f"{'—' if minutes is None else f'{minutes:.0f}'} {view.zh('分钟', 'min')}"),
         kpi(view.zh("管网隐患", "Hazards found"), number(sum(hazards["by_status"].values())),
-            view.drill_objects("gas_events", kind="hazard"), tone="alarm" if open_hazards else "",
+            view.drill_objects("gas_events", event="hazard"), tone="alarm" if open_hazards else "",
             note=f"{view.zh('未销号', 'open')} {open_hazards} · {view.zh('已整改', 'fixed')} {hazards['by_status']['closed']}"),
         kpi(view.zh("燃气用户", "Gas users"), compact(data["users"], view.language),
             view.drill_objects("gas_users", opened_by=view.scope.day_to, range=None, **{"from": None, "to": None}),
@@ -138,7 +138,7 @@ def alarms(data: dict, view: View):
         minutes = "—" if info["minutes"] is None else f"{info['minutes']:.0f}"
         name = f"{_pick(pair, view)} · {view.zh('平均', 'avg')}{minutes}{view.zh('分钟处置', ' min')}"
         fig.add_bar(x=part["day"], y=part["alarms"], name=name, marker={"color": LEVEL_COLORS[level], "line": {"width": 0}},
-                    customdata=[view.drill_objects("gas_events", kind="alarm", level=level, range="custom",
+                    customdata=[view.drill_objects("gas_events", event="alarm", level=level, range="custom",
                                                    **{"from": str(d), "to": str(d)}) for d in part["day"]],
                     hovertemplate="%{x|%m-%d} " + _pick(pair, view) + " %{y}<extra></extra>")
     fig.update_xaxes(tickformat="%m-%d")
@@ -148,7 +148,7 @@ def alarms(data: dict, view: View):
 
 def hazards(data: dict, view: View):
     counts = data["by_status"]
-    tiles = [kpi(_pick(gas.HAZARD_STATUS[k], view), number(n), view.drill_objects("gas_events", kind="hazard", status=k),
+    tiles = [kpi(_pick(gas.HAZARD_STATUS[k], view), number(n), view.drill_objects("gas_events", event="hazard", status=k),
                  tone="alarm" if k == "open" and n else "", note=view.zh("处", "found") if k == "open" else None)
              for k, n in counts.items()]
     rows = [dcc.Link([html.Span(h["pipe"], className="feed-time"), html.Span(h["note"], className="feed-category"),
@@ -170,7 +170,7 @@ def users(df, view: View):
         part = df[df["kind"] == kind].groupby("region_code")["users"].sum().reindex(regions, fill_value=0)
         fig.add_bar(y=[names.get(r, r).removesuffix("街道").removesuffix("镇") for r in regions], x=part.values,
                     orientation="h", name=_pick(pair, view)[:2], marker={"color": KIND_COLORS[kind], "line": {"width": 0}},
-                    customdata=[view.drill_objects("gas_users", region=r, kind=kind, opened_by=view.scope.day_to,
+                    customdata=[view.drill_objects("gas_users", region=r, type=kind, opened_by=view.scope.day_to,
                                                    range=None, **{"from": None, "to": None}) for r in regions],
                     hovertemplate="%{y} " + _pick(pair, view) + " %{x:,}<extra></extra>")
     fig.update_xaxes(showgrid=False, showticklabels=False)

@@ -51,11 +51,11 @@ def indicators(row: dict, view: View):
         state = view.zh("达标", "met") if met else view.zh("未达标", "not met")
         kind = "park" if name in ("park_per_capita", "service_rate") else None
         tiles.append(kpi([lamp, " ", _pick(pair, view)], _value(name, row.get(name)),
-                         view.drill_objects("green_spaces", kind=kind, opened_by=year),
+                         view.drill_objects("green_spaces", type=kind, opened_by=year),
                          tone="" if met else "alarm", note=f"{view.zh('目标', 'target')} {_target(name)} · {state}"))
     where = row.get("name") if row.get("region_code") != "city" else view.zh("全市", "Whole city")
     tiles.append(kpi(view.zh("常住人口", "Population"), compact(row.get("population", 0), view.language),
-                     view.drill_objects("green_spaces", kind="park", opened_by=year),
+                     view.drill_objects("green_spaces", type="park", opened_by=year),
                      note=f"{where} · {view.zh('建成区', 'built-up')} {row.get('built_m2', 0) / 1e6:,.0f} km²"))
     return html.Div(tiles, className="kpi-row")
 
@@ -90,7 +90,7 @@ def inventory(data: dict, view: View):
 
     def space(kind, label):
         s = spaces[kind]
-        return kpi(label, number(s["count"]), view.drill_objects("green_spaces", kind=kind, opened_by=year),
+        return kpi(label, number(s["count"]), view.drill_objects("green_spaces", type=kind, opened_by=year),
                    note=f"{s['area_m2'] / 1e4:,.0f} {view.zh('公顷', 'ha')}")
 
     return html.Div([

@@ -83,12 +83,12 @@ def test_alarms_and_time_to_handle_equal_raw_events(seeded):
     for scope in scopes(seeded):
         data = gas.alarms(u, scope)
         raw = events(seeded, scope, "alarm")
-        assert data["total"] == len(raw) == objects.count(u, "gas_events", params(scope, kind="alarm"))
+        assert data["total"] == len(raw) == objects.count(u, "gas_events", params(scope, event="alarm"))
         assert data["open"] == (raw["status"] == "open").sum()
         for level in gas.LEVELS:
             part = raw[raw["level"] == level]
             info = data["levels"][level]
-            assert info["alarms"] == len(part) == objects.count(u, "gas_events", params(scope, kind="alarm", level=level))
+            assert info["alarms"] == len(part) == objects.count(u, "gas_events", params(scope, event="alarm", level=level))
             handled = part.dropna(subset=["handled_at"])
             minutes = ((handled["handled_at"] - handled["at"]).dt.total_seconds() / 60).mean() if len(handled) else None
             assert info["minutes"] == (None if minutes is None else pytest.approx(minutes, rel=1e-6))
@@ -96,7 +96,7 @@ def test_alarms_and_time_to_handle_equal_raw_events(seeded):
         busiest = data["daily"].groupby("day")["alarms"].sum().idxmax()
         one_day = Scope(busiest, busiest, region=scope.region)
         assert data["daily"][data["daily"]["day"] == busiest]["alarms"].sum() == objects.count(
-            u, "gas_events", params(one_day, kind="alarm"))
+            u, "gas_events", params(one_day, event="alarm"))
 
 
 def test_every_closed_alarm_has_a_handling_time_after_it(seeded):
@@ -117,7 +117,7 @@ def test_hazards_equal_raw_events_and_open_onto_the_map(seeded):
         raw = events(seeded, scope, "hazard")
         for status in gas.HAZARD_STATUS:
             n = (raw["status"] == status).sum()
-            assert data["by_status"][status] == n == objects.count(u, "gas_events", params(scope, kind="hazard", status=status))
+            assert data["by_status"][status] == n == objects.count(u, "gas_events", params(scope, event="hazard", status=status))
         for h in data["open"]:
             assert geo_layers.feature_position(u, "pipe", h["pipe"]) is not None  # /map/gas-pipelines?focus= finds it
 
@@ -154,7 +154,7 @@ def test_users_equal_raw_users_and_their_lists(seeded):
         top = df.groupby(["region_code", "kind"])["users"].sum().sort_values(ascending=False).head(3)
         for (region, kind), n in top.items():
             assert n == ((raw["region"] == region) & (raw["kind"] == kind)).sum()
-            assert n == objects.count(u, "gas_users", {"region": region, "kind": kind, "opened_by": str(scope.day_to)})
+            assert n == objects.count(u, "gas_users", {"region": region, "type": kind, "opened_by": str(scope.day_to)})
 
 
 def test_annual_inspection_coverage_equals_raw_visits(seeded):

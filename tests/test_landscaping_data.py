@@ -183,7 +183,7 @@ def test_inventory_equals_raw_counts_and_its_lists(seeded):
             part = raw[raw["kind"] == kind]
             assert data["spaces"][kind]["count"] == len(part)
             assert data["spaces"][kind]["area_m2"] == pytest.approx(float(part["area"].sum()))
-            assert objects.count(u, "green_spaces", params(scope, kind=kind, opened_by=year)) == len(part)
+            assert objects.count(u, "green_spaces", params(scope, type=kind, opened_by=year)) == len(part)
         assert data["trees"] == trees == objects.count(u, "street_trees", params(scope, planted_by=year))
         assert data["ancient"] == ancient == objects.count(u, "ancient_trees", params(scope))
 
