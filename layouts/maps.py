@@ -316,8 +316,8 @@ def gas_layout(region=None, focus=None, **query):
                     html.H4("按管龄 (km)"), bars(summary.length_by_age, "km", decimals=1),
                 ], "map-summary"),
                 panel("隐患整改", [
-                    bars([(label, n) for label, n in summary.hazards_by_status], "处",
-                         ["#ff5a6e", "#ffb547", "#3ee08f"]),
+                    bars([(label, n) for label, n in summary.hazards_by_status], "处",  # as the map draws them
+                         [*colors("gas", "gas-hazards")[:2], "#3ee08f"]),
                     html.Ul(className="map-list hazard-list", children=[
                         html.Li([dcc.Link(h["pipe"], href=f"/map/gas-pipelines?focus={h['pipe']}", className="case-link"),
                                  html.Span(h["note"]), html.Span(h["status"], className="tag")])
