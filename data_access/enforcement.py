@@ -521,8 +521,8 @@ objects.register(
                  C("task", "工作内容", "Task", OfficerWork.task),
                  C("minutes", "时长（分钟）", "Minutes", OfficerWork.minutes)),
         region=OfficerWork.region_code, time=OfficerWork.day, order=(("day", True),),
-        filters={"kind": objects.choice(OfficerWork.kind, WORK_KINDS), "officer": _officer_filter(OfficerWork.officer_id)},
-        filter_labels={"kind": "类别", "officer": "队员"},
+        filters={"type": objects.choice(OfficerWork.kind, WORK_KINDS), "officer": _officer_filter(OfficerWork.officer_id)},
+        filter_labels={"type": "类别", "officer": "队员"},
         links=lambda raw: [("队员", objects.object_href("officers", raw["officer_code"]))],
     ),
     objects.Kind(

@@ -222,6 +222,8 @@ def ticket_window_defaults(received_at: datetime) -> tuple[datetime, datetime]:
 
 
 # ---- record kinds for the object list ----
+# (No filter is named `kind`: /objects/<kind> takes its kind from the path and a query parameter
+# of that name would replace it.)
 
 from sqlalchemy import Integer  # noqa: E402
 
@@ -329,10 +331,10 @@ objects.register(
                    select(Officer.code).where(Officer.id == SF.officer_id).scalar_subquery(), flex=0.9),
                  C("content", "内容", "Content", SF.content, flex=2.0)),
         region=SF.region_code, time=SF.received_at, order=(("received_at", True),),
-        filters={"kind": objects.choice(SF.kind, FEEDBACK_KINDS), "subject": objects.choice(SF.subject, FEEDBACK_SUBJECTS),
+        filters={"type": objects.choice(SF.kind, FEEDBACK_KINDS), "subject": objects.choice(SF.subject, FEEDBACK_SUBJECTS),
                  "channel": objects.choice(SF.channel, FEEDBACK_CHANNELS),
                  "about_officer": objects.flag(SF.officer_id.isnot(None), SF.officer_id.is_(None))},
-        filter_labels={"kind": "类型", "subject": "事项", "channel": "渠道", "about_officer": "涉及执法队员"},
+        filter_labels={"type": "类型", "subject": "事项", "channel": "渠道", "about_officer": "涉及执法队员"},
         links=lambda raw: [("涉及队员", objects.object_href("officers", raw["officer_code"]))]
         if raw.get("officer_code") else [],
     ),

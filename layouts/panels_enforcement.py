@@ -226,7 +226,7 @@ def work_split(df, view: View):
                     text=[f"{name} {100 * row['target']:.0f}%", f"{name} {100 * row['share']:.1f}%"],
                     textposition="inside", insidetextanchor="middle", constraintext="none",
                     textfont={"size": F * view.rem, "color": "#021022"},
-                    customdata=[None, objects_link(view, "officer_work", kind=row["kind"])],
+                    customdata=[None, objects_link(view, "officer_work", type=row["kind"])],
                     hovertemplate="%{y} " + name + " %{x:.1%}<extra></extra>")
     small_axes(fig, view)
     fig.update_xaxes(range=[0, 1])
@@ -261,7 +261,7 @@ def equipment(data: dict, view: View):
                 orientation="h", marker={"color": LAMP_COLORS["red"], "line": {"width": 0}},
                 text=subjects["complaints"], textposition="outside", cliponaxis=False, constraintext="none",
                 textfont={"size": F * view.rem, "color": TEXT},
-                customdata=[objects_link(view, "service_feedback", kind="complaint", about_officer="1", subject=s)
+                customdata=[objects_link(view, "service_feedback", type="complaint", about_officer="1", subject=s)
                             for s in subjects["subject"]],
                 hovertemplate="%{y} %{x}<extra></extra>", row=1, col=2)
     fig.update_yaxes(tickfont={"size": F * view.rem, "color": TEXT}, showgrid=False, row=1, col=2)
@@ -274,7 +274,7 @@ def equipment(data: dict, view: View):
                  href=objects_link(view, "body_cameras", status="online", range=None)),
         dcc.Link([html.Span(number(data["complaints"]), className="stat-value alarm"),
                   html.Span(view.zh(" 起对执法人员的投诉", " complaints about officers"))],
-                 href=objects_link(view, "service_feedback", kind="complaint", about_officer="1")),
+                 href=objects_link(view, "service_feedback", type="complaint", about_officer="1")),
     ], className="stat-line")
     return html.Div([stat, graph("enforcement.equipment", fig)], className="panel-stack")
 

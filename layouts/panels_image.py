@@ -237,7 +237,7 @@ def recognition(df, view: View):
         part = df[df["kind"] == kind].set_index("subject")["count"]
         name = label(image.FEEDBACK_KINDS, kind, view)
         hbar(fig, view, [label(image.FEEDBACK_SUBJECTS, s, view) for s in subjects], [int(part.get(s, 0)) for s in subjects],
-             [objects_link(view, "service_feedback", kind=kind, subject=s) for s in subjects], color=color, name=name,
+             [objects_link(view, "service_feedback", type=kind, subject=s) for s in subjects], color=color, name=name,
              text=[int(part.get(s, 0)) for s in subjects], hover="%{y} " + name + " %{x}")
     small_axes(fig, view)
     fig.update_layout(legend={"font": {"size": F * view.rem}}, bargap=0.25)
