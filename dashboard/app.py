@@ -114,4 +114,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     geo_api.register(server)
     server.register_blueprint(ingest_api)
     _add_health_route(server, settings)
+    # Run Dash's first-request setup (callback map, page router) now, in one thread: on a fresh
+    # gunicorn worker, concurrent first requests otherwise race it and answer 500.
+    server.test_client().get("/_dash-dependencies")
     return app

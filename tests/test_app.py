@@ -199,3 +199,11 @@ def test_memoized_in_redis(mini_city, make_settings, redis_url):
     assert cache_config(settings)["CACHE_TYPE"] == "RedisCache"
     _memoization(mini_city, settings)
     assert not settings.cache_dir.exists()
+
+
+def test_first_requests_of_a_fresh_app_do_not_race_its_setup(mini_city_sqlite, make_settings):
+    """Dash sets up its callback map on the first request; on a fresh gunicorn worker concurrent
+    first requests raced that and answered 500. create_app now finishes it before serving."""
+    app = create_app(make_settings(mini_city_sqlite.url))
+    assert app._got_first_request["setup_server"]
+    assert "..cockpit-freshness.children...cockpit-freshness.className.." in app.callback_map
