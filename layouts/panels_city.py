@@ -23,7 +23,7 @@ def dispatch_speed(df, view: View):
     minutes = view.zh("分钟", "min")
     fig = figure(view, legend=True, margin=(0.4, 0.6, 1.6, 0.4))
     for column, count, name, color in (
-            ("file_minutes", "filed", view.zh("受理→立案", "Report→file"), SERIES[1]),
+            ("file_minutes", "filed", view.zh("受理→立案", "Report→file"), SERIES[4]),
             ("dispatch_minutes", "dispatched", view.zh("受理→派遣", "Report→dispatch"), SERIES[0])):
         fig.add_scatter(x=df["day"], y=df[column] / df[count].where(df[count] > 0), name=name, mode="lines",
                         line={"color": color, "width": 0.15 * view.rem},
@@ -31,6 +31,7 @@ def dispatch_speed(df, view: View):
                         hovertemplate="%{x|%m-%d} " + name + " %{y:.1f} " + minutes + "<extra></extra>")
     fig.add_hline(y=BENCHMARK_MINUTES, line={"color": LAMP_COLORS["yellow"], "dash": "dot", "width": 0.1 * view.rem},
                   annotation_text=view.zh(f"目标 {BENCHMARK_MINUTES} 分钟", f"target {BENCHMARK_MINUTES} min"),
+                  annotation_position="top left", annotation_bgcolor="rgba(3, 11, 28, 0.75)",
                   annotation_font={"size": TICK * view.rem, "color": LAMP_COLORS["yellow"]})
     fig.update_xaxes(tickformat="%m-%d")
     fig.update_yaxes(title={"text": minutes}, rangemode="tozero")
