@@ -1,12 +1,15 @@
-"""Ranked keywords of Chinese complaint texts, with jieba (precise mode, part-of-speech tagged)
-and a stop-word list: place names (ns), numbers, measure words, pronouns, adverbs, time and
-direction words and punctuation are dropped by their tag, function and filler words by the list.
+"""Ranked keywords of Chinese complaint texts, with jieba (precise mode) and a stop-word list:
+place names (ns), numbers, measure words, pronouns, adverbs, time and direction words and
+punctuation are dropped by the part of speech jieba's dictionary gives them, function and
+filler words by the list.
 
-Identical texts are tokenised once and counted with their multiplicity, so a year of case
-descriptions costs little; the caller (data_access.image) memoizes the ranking.
+Identical texts are tokenised once and counted with their multiplicity, and each distinct text's
+tokens are kept (LRU), so a year of case descriptions costs about a second the first time and
+little after; the caller (data_access.image) memoizes the ranking as well.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -20,7 +23,7 @@ _ready = False
 # not a list to rank from (any token can rank).
 DOMAIN_WORDS = ("占道经营", "乱张贴", "小广告", "户外广告", "违法建设", "私搭乱建", "露天烧烤", "油烟扰民",
                 "噪声扰民", "渣土车", "余泥渣土", "乱堆杂物", "暴露垃圾", "垃圾满溢", "店外经营", "流动摊贩",
-                "共享单车", "乱停放", "施工扰民", "井盖", "城管", "执法人员", "牌匾", "积水")
+                "共享单车", "乱停放", "施工扰民", "井盖", "城管", "执法人员", "牌匾", "积水", "遗撒", "扬尘")
 # Function words, fillers of report phrasing and generic words that say nothing about the problem.
 STOP_WORDS = frozenset("""
 的 了 和 与 及 或 是 在 有 被 把 对 为 于 从 向 将 也 都 就 又 还 很 太 更 最 不 没 没有 无 未 已 已经 仍 仍然
@@ -44,6 +47,9 @@ def _init():
         for word in DOMAIN_WORDS:
             jieba.add_word(word, freq=20000, tag="n")
         jieba.initialize()
+        from jieba import posseg
+
+        posseg.dt.makesure_userdict_loaded()  # the domain words' tags join the dictionary's
         _ready = True
 
 
@@ -55,11 +61,20 @@ DROP_TAGS = frozenset(("ns", "m", "mq", "q", "x", "r", "p", "c", "u", "uj", "ul"
 def tokens(text: str) -> list[str]:
     """The content words of one text: tagged jieba tokens of two or more characters, place names,
     numbers and function words dropped by tag, stop words removed."""
+    return list(_tokens(text or ""))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _tokens(text: str) -> tuple[str, ...]:
+    # Segment with the HMM on (new words such as 盲道 stay whole), then drop words by the
+    # part of speech the dictionary gives them; a word the dictionary lacks counts as a noun.
     _init()
+    import jieba
     from jieba import posseg
 
-    return [p.word for p in posseg.lcut(text or "", HMM=True)
-            if p.flag not in DROP_TAGS and _KEEP.fullmatch(p.word) and p.word not in STOP_WORDS]
+    tags = posseg.dt.word_tag_tab
+    return tuple(w for w in jieba.lcut(text, HMM=True)
+                 if tags.get(w, "n") not in DROP_TAGS and _KEEP.fullmatch(w) and w not in STOP_WORDS)
 
 
 def rank(texts: Iterable[str], top: int = 40, stop_words: frozenset | None = None) -> list[tuple[str, int]]:

@@ -88,8 +88,9 @@ def procedure(df, view: View):
     open_df = df[df["status"].isin(enf.OPEN_STATUSES)]
     statuses = list(enf.OPEN_STATUSES)[::-1]
     names = [label(enf.STATUS_LABELS, s, view) for s in statuses]
-    fig = figure(view, legend=True, margin=(0.4, 2.2, 1.8, 0.4), barmode="stack")
-    for proc, color in (("simple", SERIES[1]), ("ordinary", SERIES[0])):
+    fig = figure(view, margin=(0.4, 3.6, 0.2, 0.4), barmode="stack")
+    colors = {"simple": SERIES[1], "ordinary": SERIES[0]}
+    for proc, color in colors.items():
         part = open_df[open_df["procedure"] == proc].set_index("status")
         counts = [int(part["cases"].get(s, 0)) for s in statuses]
         pname = label(enf.PROCEDURES, proc, view)
@@ -102,13 +103,14 @@ def procedure(df, view: View):
                     customdata=[objects_link(view, "enforcement_cases", status=s, overdue="1") for s in statuses],
                     showlegend=False, hovertemplate="%{y} %{text}<extra></extra>", cliponaxis=False)
     small_axes(fig, view)
-    fig.update_layout(legend={**SIDE_LEGEND, "font": {"size": F * view.rem}}, margin={"t": 0.2 * view.rem})
     final = {s: int(df.loc[df["status"] == s, "cases"].sum()) for s in enf.FINAL_STATUSES}
     stat = html.Div([
         dcc.Link([html.Span(number(final["closed"]), className="stat-value"),
                   html.Span(view.zh(" 已结案  ", " closed  "))], href=objects_link(view, "enforcement_cases", status="closed")),
         dcc.Link([html.Span(number(final["revoked"]), className="stat-value"),
                   html.Span(view.zh(" 撤销立案", " revoked"))], href=objects_link(view, "enforcement_cases", status="revoked")),
+        *[html.Span([html.Span("■ ", style={"color": colors[p]}), label(enf.PROCEDURES, p, view), " "])
+          for p in ("ordinary", "simple")],
     ], className="stat-line")
     return html.Div([stat, graph("enforcement.procedure", fig)], className="panel-stack")
 
