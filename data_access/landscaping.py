@@ -87,7 +87,7 @@ def _union(geoms):
     return shapely.union_all(np.array(geoms, dtype=object)) if geoms else shapely.Polygon()
 
 
-@memoize(600)
+@memoize(3600)  # the polygons change only when the city is seeded again
 def indicator_table(url: str, year: int) -> pd.DataFrame:
     """The four indicators and their parts per region, and a city row (region_code "city")."""
     with get_engine(url).connect() as conn:
@@ -162,8 +162,11 @@ def union_area_within(geoms, built) -> float:
     inside = shapely.contains(built, geoms)
     crossing = ~inside & shapely.intersects(built, geoms)
     pairs = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pairs = pairs[:, pairs[0] != pairs[1]]
+    # Pieces that only share a border (adjacent grids) overlap by no area: their areas add up.
+    pairs = pairs[:, ~shapely.touches(geoms[pairs[0]], geoms[pairs[1]])]
     touching = np.zeros(len(geoms), dtype=bool)
-    touching[pairs[0][pairs[0] != pairs[1]]] = True
+    touching[pairs[0]] = True
     alone = float(shapely.area(geoms[inside & ~touching]).sum())
     rest = geoms[(inside & touching) | crossing]
     if len(rest) == 0:

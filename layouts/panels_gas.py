@@ -113,7 +113,7 @@ def sensors(df, view: View):
     df = df.dropna(subset=["value"]).head(8).iloc[::-1]
     if df.empty:
         return empty(view)
-    fig = figure(view, margin=(0.4, 2.6, 0.2, 0.4))
+    fig = figure(view, margin=(0.4, 2.6, 1.4, 0.4))
     fig.add_bar(y=[n.replace("燃气浓度监测点", "#") for n in df["name"]], x=df["value"], orientation="h",
                 marker={"color": [LEVEL_COLORS.get(lv, SERIES[6]) if lv == lv and lv is not None else SERIES[6]
                                   for lv in df["level"]], "line": {"width": 0}},
@@ -123,8 +123,8 @@ def sensors(df, view: View):
     top = max(float(df["value"].max()), GAS_ALARM_LEL[-1][0]) * 1.25
     limit = GAS_ALARM_LEL[-1][0]
     fig.add_vline(x=limit, line={"color": LEVEL_COLORS[3], "dash": "dot", "width": 0.1 * view.rem})
-    fig.add_annotation(x=limit, y=1, yref="paper", text=f"{view.zh('三级报警', 'L3')} {limit:g}%LEL", showarrow=False,
-                       xanchor="left", yanchor="top", font={"size": TICK * view.rem, "color": LEVEL_COLORS[3]})
+    fig.add_annotation(x=limit, y=1, yref="paper", text=f"{view.zh('三级报警', 'L3')} {limit:g}", showarrow=False,
+                       xanchor="right", yanchor="bottom", font={"size": TICK * view.rem, "color": LEVEL_COLORS[3]})
     fig.update_xaxes(range=[0, top], showgrid=False, showticklabels=False)
     return graph("gas.sensors", fig)
 
