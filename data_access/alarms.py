@@ -1,8 +1,12 @@
 """The duty officers' alarm feed and its acknowledgements.
 
 Alarms are derived from the data, each with a stable key so an acknowledgement sticks:
-  gas:<sensor>:<local day>     a gas sensor's newest reading over GAS_ALARM_LEL
-  water:<sensor>:<local day>   a water-level sensor's newest reading over WATER_ALARM_CM (severe waterlogging)
+  gas:<sensor>:<local day>     a gas sensor read over GAS_ALARM_LEL in the window (that day)
+  water:<sensor>:<local day>   a water-level sensor read over WATER_ALARM_CM (severe waterlogging)
+
+A sensor alarm stays in the feed after the reading falls back, like a video alarm after its
+case moves on, so a duty officer can still see and acknowledge it: its time is the first
+reading over the limit that day, its detail the highest.
   video:<case_no>              a new case found by video AI (source video_ai) in the window
   overdue:<case_no>:<deadline> a case in 处置 whose lamp is yellow with under OVERDUE_SOON left
 """
@@ -10,14 +14,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from . import lifecycle
 from .clock import utcnow
 from .db import get_engine
-from .models import AlarmAck, Case, CaseStage, Category, Region, Sensor
-from .reference import newest_readings
+from .models import AlarmAck, Case, CaseStage, Category, Region, Sensor, SensorReading
 from .clock import LOCAL_OFFSET
 
 GAS_ALARM_LEL = 20.0  # %LEL: the usual first alarm level of combustible-gas detectors
@@ -54,18 +57,24 @@ def current_alarms(url: str, now: datetime | None = None, limit: int = LIMIT) ->
     since = now - WINDOW
     alarms: list[dict] = []
     with get_engine(url).connect() as conn:
-        newest = newest_readings(since=since)
-        sensors = conn.execute(
-            select(Sensor.code, Sensor.kind, Sensor.name, Sensor.unit, Sensor.region_code, newest.c.measured_at,
-                   newest.c.value)
-            .join(newest, newest.c.sensor_id == Sensor.id)
-            .where(Sensor.kind.in_(("gas", "water_level"))))
-        for s in sensors:
+        over = conn.execute(
+            select(Sensor.code, Sensor.kind, Sensor.name, Sensor.unit, Sensor.region_code, SensorReading.measured_at,
+                   SensorReading.value)
+            .join(SensorReading, SensorReading.sensor_id == Sensor.id)
+            .where(SensorReading.measured_at >= since, SensorReading.measured_at <= now,
+                   or_(and_(Sensor.kind == "gas", SensorReading.value > GAS_ALARM_LEL),
+                       and_(Sensor.kind == "water_level", SensorReading.value > WATER_ALARM_CM)))
+            .order_by(SensorReading.measured_at))
+        by_key: dict[str, dict] = {}
+        for s in over:
             limit_value, kind = (GAS_ALARM_LEL, "gas") if s.kind == "gas" else (WATER_ALARM_CM, "water")
-            if s.value > limit_value:
-                alarms.append({"key": f"{kind}:{s.code}:{_local_day(s.measured_at)}", "kind": kind, "at": s.measured_at,
-                               "title": s.name, "detail": f"{s.value:g} {s.unit} > {limit_value:g} {s.unit}",
-                               "case_no": None, "region_code": s.region_code, "severity": "red"})
+            key = f"{kind}:{s.code}:{_local_day(s.measured_at)}"
+            alarm = by_key.setdefault(key, {"key": key, "kind": kind, "at": s.measured_at, "title": s.name,
+                                            "peak": s.value, "case_no": None, "region_code": s.region_code,
+                                            "severity": "red"})
+            alarm["peak"] = max(alarm["peak"], s.value)
+            alarm["detail"] = f"{alarm['peak']:g} {s.unit} > {limit_value:g} {s.unit}"
+        alarms.extend(by_key.values())
         videos = conn.execute(
             select(Case.case_no, Case.reported_at, Case.address, Category.name.label("category"),
                    Region.name.label("region"))

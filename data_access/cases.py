@@ -320,6 +320,21 @@ def open_cases(session: Session) -> list[Case]:
     ).scalars())
 
 
+def open_case_states(session: Session) -> list:
+    """The columns that decide a live case's next step, for every case still in the loop, by id:
+    (id, status, department_id, region_code, time_limit_minutes, extension_minutes, deadline_at)."""
+    return session.execute(
+        select(Case.id, Case.status, Case.department_id, Case.region_code, Case.time_limit_minutes,
+               Case.extension_minutes, Case.deadline_at)
+        .where(Case.status.in_(lifecycle.OPEN_STATUSES)).order_by(Case.id)).all()
+
+
+def cases_by_id(session: Session, ids) -> list[Case]:
+    """The cases with these ids, with their stages loaded, in id order."""
+    return list(session.execute(select(Case).where(Case.id.in_(list(ids))).order_by(Case.id)
+                                .options(selectinload(Case.stages))).scalars())
+
+
 INGEST_ATTEMPTS = 3
 
 

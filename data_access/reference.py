@@ -15,7 +15,8 @@ def case_count(conn) -> int:
 
 
 def departments(conn):
-    return conn.execute(select(Department.id, Department.code, Department.name).order_by(Department.id)).all()
+    return conn.execute(select(Department.id, Department.code, Department.name, Department.kind, Department.region_code)
+                        .order_by(Department.id)).all()
 
 
 def event_category_ids(conn) -> dict[str, int]:
@@ -29,6 +30,11 @@ def cameras(conn):
 
 def sensors(conn):
     return conn.execute(select(Sensor.id, Sensor.kind).order_by(Sensor.id)).all()
+
+
+def sensor_points(conn):
+    """(id, kind, lon, lat) of every sensor."""
+    return conn.execute(select(Sensor.id, Sensor.kind, Sensor.lon, Sensor.lat).order_by(Sensor.id)).all()
 
 
 def newest_readings(since=None, until=None):

@@ -79,7 +79,15 @@ def load_towns() -> list[Town]:
         label = gcj02_to_wgs84(float(row["label_lon"]), float(row["label_lat"]))
         towns.append(Town(props["code"], props["name_zh"], props["name_en"], row["kind"],
                           _profile(props["name_zh"], row["kind"]), label, float(row["area_km2_approx"]), polygon))
-    return sorted(towns, key=lambda t: t.code)
+    towns.sort(key=lambda t: t.code)
+    # The reference outlines overlap along some borders (3.7 km² in all); give each sliver to the
+    # town with the lower code, so every point, grid and case lies in exactly one town.
+    taken = None
+    for town in towns:
+        if taken is not None:
+            town.polygon = town.polygon.difference(taken).buffer(0)
+        taken = town.polygon if taken is None else taken.union(town.polygon)
+    return towns
 
 
 def _lattice_pieces(polygon, cell: float):

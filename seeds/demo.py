@@ -26,7 +26,7 @@ from data_access.models import (
 )
 from data_access.vocabulary import SENSOR_KINDS, SOURCES, label
 
-from . import maps
+from . import maps, performance, weather
 from . import video as video_seed
 from . import landscaping as landscaping_seed
 from . import gas_safety as gas_seed
@@ -42,6 +42,8 @@ DEFAULT_CASES = 200_000
 CHUNK = 20_000
 DAYS = 365
 BULK_INDEX_THRESHOLD = 200_000  # PostgreSQL loads this big rebuild indexes afterwards
+SENSOR_HISTORY_HOURS = 30 * 24
+WEATHER_STREAM, POINT_STREAM = 14, 15  # random streams of the sensor history and the points' drains
 
 SOURCE_MIX = {"inspector": 0.50, "hotline": 0.15, "public": 0.10, "video_ai": 0.15,
               "drone": 0.04, "leader": 0.03, "media": 0.03}
@@ -152,7 +154,7 @@ def seed_demo(engine: Engine, cases: int = DEFAULT_CASES, seed: int = 42, progre
         writer = bulk.BulkWriter(conn)
         city = build_city(seed)
         refs = _write_reference(writer, rng, city, seed)
-        _write_sensors(writer, rng, city, now)
+        _write_sensors(writer, rng, city, now, seed)
         conn.commit()
         rebuild_indexes = writer.postgres and cases >= BULK_INDEX_THRESHOLD
         if rebuild_indexes:
@@ -188,15 +190,19 @@ class Refs:
     category_ids: np.ndarray  # aligned with categories
     department_ids: dict  # code -> id
     department_names: dict  # id -> name
-    department_speed: dict  # id -> speed factor (1 = typical, higher is slower)
+    performance: performance.Performance  # quality of every town and department
     town_department: list  # region index -> department id
+    town_index: dict  # region code -> region index
     cameras: list  # dicts: id, kind, region (index), grid (index)
+
+    def quality(self, department_ids, region_codes) -> np.ndarray:
+        """How well each case is handled (0 typical, higher better): seeds.performance."""
+        return self.performance.quality(department_ids, [self.town_index[r] for r in region_codes])
 
 
 def load_refs(conn, city, seed: int) -> Refs:
     """Refs for the demo city seeded with `seed`, read back from the database."""
     depts = reference.departments(conn)
-    speed = np.clip(np.random.default_rng([seed, 1]).lognormal(0.0, 0.45, len(depts)), 0.5, 2.4)
     ids = reference.event_category_ids(conn)
     events = [s for s in load_categories() if s.kind == "event"]
     town_at = {t.code: i for i, t in enumerate(city.towns)}
@@ -206,12 +212,13 @@ def load_refs(conn, city, seed: int) -> Refs:
         inside = shapely.contains_xy(city.grid_geoms[index], cam.lon, cam.lat)
         cameras.append({"id": cam.id, "kind": cam.kind, "region": town_at[cam.region_code],
                         "grid": int(index[np.argmax(inside)])})
-    dept_ids = {code: i for i, code, _ in depts}
+    dept_ids = {d.code: d.id for d in depts}
     return Refs(
         categories=events, category_ids=np.array([ids[s.code] for s in events]), department_ids=dept_ids,
-        department_names={i: name for i, _, name in depts},
-        department_speed={d.id: float(f) for d, f in zip(depts, speed)},
-        town_department=[dept_ids[town_department_code(t.code)] for t in city.towns], cameras=cameras,
+        department_names={d.id: d.name for d in depts},
+        performance=performance.build(seed, city.towns, depts),
+        town_department=[dept_ids[town_department_code(t.code)] for t in city.towns], town_index=town_at,
+        cameras=cameras,
     )
 
 
@@ -274,45 +281,24 @@ def _cameras(rng, city) -> list[dict]:
     return cameras
 
 
-def _write_sensors(writer, rng, city, now: datetime):
-    """Gas, water-level and rain sensors with 30 days of hourly readings."""
-    sensors, readings = [], []
-    hours = np.arange(30 * 24)[::-1]
-    stamps = [(now.replace(minute=0) - timedelta(hours=int(h))) for h in hours]
+def _write_sensors(writer, rng, city, now: datetime, seed: int):
+    """Gas, water-level and rain sensors with 30 days of hourly readings from the weather model
+    the simulator continues (seeds.weather), on streams of their own."""
+    sensors = []
     for t_index, town in enumerate(city.towns):
         grids = np.flatnonzero(city.grid_region == t_index)
         picked = rng.choice(grids, 5, p=city.grid_weight[grids] / city.grid_weight[grids].sum())
         lon, lat = random_points_in_grids(rng, city, picked)
-        rain = _rain_series(rng, len(hours))
         for n, kind in enumerate(("gas", "gas", "water_level", "water_level", "rain")):
-            sid = len(sensors) + 1
             zh, _en, unit = SENSOR_KINDS[kind]
-            sensors.append({"id": sid, "code": f"SEN-{town.code}-{n + 1}", "kind": kind,
+            sensors.append({"id": len(sensors) + 1, "code": f"SEN-{town.code}-{n + 1}", "kind": kind,
                             "name": f"{town.name}{zh}监测点{n + 1}", "unit": unit, "lon": float(lon[n]),
                             "lat": float(lat[n]), "region_code": town.code, "status": "online"})
-            if kind == "rain":
-                values = rain
-            elif kind == "water_level":
-                values = np.clip(np.convolve(rain, [0.5, 0.3, 0.15, 0.05])[: len(rain)] * rng.uniform(0.4, 0.9)
-                                 - 2 + rng.normal(0, 0.3, len(rain)), 0, None)
-            else:
-                values = np.clip(rng.gamma(1.5, 0.4, len(hours)), 0, None)
-                spikes = rng.random(len(hours)) < 0.002
-                values[spikes] += rng.uniform(10, 40, spikes.sum())
-            readings += [(sid, stamp, round(float(v), 2)) for stamp, v in zip(stamps, values)]
     writer.insert(Sensor, sensors)
+    points = weather.SensorSet.of([(s["id"], s["kind"], s["lon"], s["lat"]) for s in sensors])
+    readings = weather.history(np.random.default_rng([seed, WEATHER_STREAM]), points, now, SENSOR_HISTORY_HOURS,
+                               point_rng=np.random.default_rng([seed, POINT_STREAM]))
     writer.write(SensorReading.__tablename__, ["sensor_id", "measured_at", "value"], readings)
-
-
-def _rain_series(rng, hours: int) -> np.ndarray:
-    """Hourly rain in mm: dry spells and a few showers and storms."""
-    rain = np.zeros(hours)
-    for start in rng.choice(hours, max(1, hours // 72), replace=False):
-        length = int(rng.integers(2, 10))
-        peak = rng.gamma(2.0, 12.0)
-        shape = np.sin(np.linspace(0, np.pi, length)) * peak
-        rain[start:start + length] += shape[: hours - start]
-    return np.round(rain, 1)
 
 
 def _category_weights(refs: Refs, profile: str, month: int, video: bool) -> np.ndarray:
@@ -455,7 +441,7 @@ def _play_out(rng, cases: list[SeedCase], refs: Refs, now: datetime):
     limit = np.array([c.time_limit_minutes for c in cases])
     source = np.array([c.source for c in cases])
     department = [c.department_id for c in cases]
-    speed = np.array([refs.department_speed[d] for d in department])
+    quality = refs.quality(department, [c.region_code for c in cases])
     m = {
         "file": _lognormal(rng, np.where(urgent, 0.6, 1.3), 0.6, n, 0.2, 90),
         "dispatch": _lognormal(rng, np.where(urgent, 0.5, 1.1), 0.6, n, 0.2, 90),
@@ -464,8 +450,13 @@ def _play_out(rng, cases: list[SeedCase], refs: Refs, now: datetime):
         "close": _lognormal(rng, 8, 0.7, n, 1, 240),
         "suspend": _lognormal(rng, 3 * 24 * 60, 0.8, n, 60, 30 * 24 * 60),
     }
-    share = speed * rng.lognormal(np.log(0.33), 0.7, n)  # handling time as a share of the limit
-    m["handle"] = np.maximum(share * limit, 5)
+    # Handling time as a share of the limit, slower in weaker towns and departments; an overdue
+    # case is sometimes left open for weeks (积案), by a draw fixed per case id (the simulator
+    # makes the same draw: performance.case_hash).
+    share = performance.speed(quality) * rng.lognormal(np.log(performance.HANDLE_SHARE), performance.HANDLE_SIGMA, n)
+    backlog = (share > 1) & (performance.case_hash([c.id for c in cases]) < performance.backlog_chance(quality))
+    late = _lognormal(rng, performance.BACKLOG_DAYS * 24 * 60, performance.BACKLOG_SIGMA, n, 24 * 60, 400 * 24 * 60)
+    m["handle"] = np.where(backlog, limit + late, np.maximum(share * limit, 5))
     m["rework"] = np.maximum(0.5 * share * limit, 5)
     roll = rng.random((6, n))
     paths = {
@@ -474,7 +465,7 @@ def _play_out(rng, cases: list[SeedCase], refs: Refs, now: datetime):
         "misdirect": roll[2] < 0.01,
         "extend": (share > 0.75) & (roll[3] < 0.35) & (limit >= 24 * 60),
         "suspend": roll[4] < 0.004,
-        "rework": roll[5] < 0.03,
+        "rework": roll[5] < performance.rework_chance(quality),
     }
     inspectors = _inspectors()
     for i, case in enumerate(cases):

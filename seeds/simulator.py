@@ -1,14 +1,18 @@
 """`cockpit simulate`: live cases for the demo city, written through the normal case path
 (`data_access.cases.submit_case`, the function the ingest API calls).
 
-Every tick, new reports arrive as a Poisson stream (`rate_per_minute`) and each open case
+Every tick, new reports arrive as a Poisson stream (`rate_per_minute`), drawn like the
+seed's (place, category, source, camera, photos, address, description), and each open case
 moves to its next step with the probability that step's typical duration gives; `speed`
-shortens those durations so a day's handling can be watched in minutes. Timestamps are
-always the real current time. Sensors get a new reading every minute.
+shortens those durations so a day's handling can be watched in minutes. Handling follows
+the towns' and departments' performance (seeds.performance), as in the seed: weaker ones
+are slower, leave more overdue cases open and rework more. Timestamps are always the real
+current time. Weather and gas incidents (seeds.weather) run `speed` times faster too, and
+every sensor gets a new reading each minute.
 """
 from __future__ import annotations
 
-import math
+import json
 import signal
 import threading
 import time
@@ -19,20 +23,20 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from data_access import reference, sanitation, video
-from data_access.cases import NewCase, open_cases, submit_case, transition
+from data_access.cases import NewCase, cases_by_id, open_case_states, submit_case, transition
 from data_access.clock import LOCAL_OFFSET, utcnow
 
+from . import performance, weather
 from .city import build_city
 from . import gas_safety as gas_seed, landscaping as landscaping_seed
 from . import enforcement as enforcement_seed, image as image_seed
-from .demo import OPINIONS, actor_for, draw_reports, load_refs
+from .demo import OPINIONS, POINT_STREAM, actor_for, draw_reports, load_refs
 
-# Mean minutes each status waits before its next step, at speed 1 (处置 scales with the limit).
+# Mean minutes each status waits before its next step, at speed 1 (处置 scales with the limit
+# and the performance of whoever handles it).
 MEAN_WAIT = {"reported": 1.3, "filed": 1.1, "handled": 12, "fed_back": 40, "verified": 8,
              "suspended": 3 * 24 * 60}
-HANDLE_SHARE = 0.33  # typical handling time as a share of the limit
-SIDE_PATHS = {"reported": ("reject", 0.04), "filed": ("void", 0.004), "fed_back": ("rework", 0.03),
-              "dispatched": ("return", 0.02)}
+SIDE_PATHS = {"reported": ("reject", 0.04), "filed": ("void", 0.004), "dispatched": ("return", 0.02)}
 NEXT = {"reported": "file", "filed": "dispatch", "dispatched": "handle", "suspended": "resume",
         "handled": "feedback", "fed_back": "verify", "verified": "close"}
 
@@ -54,14 +58,23 @@ class Simulator:
                 raise SimulatorError("the database holds no demo city: run `cockpit seed` first")
             self.city = build_city(int(demo_seed))
             self.refs = load_refs(conn, self.city, int(demo_seed))
+            self.sensors = weather.SensorSet.of(reference.sensor_points(conn))
+            self.depth = reference.latest_readings(conn)
+        self.demo_seed = int(demo_seed)
         self.codes = {int(i): s.code for i, s in zip(self.refs.category_ids, self.refs.categories)}
         self.rng = np.random.default_rng(seed)
+        self.weather_rng = np.random.default_rng([seed, 1] if seed is not None else None)
+        self.weather: weather.Weather | None = None
         self.last_reading = None
         self.counts = {"created": 0, "moved": 0}
 
     def tick(self, seconds: float, now: datetime | None = None) -> None:
         """Simulate `seconds` of real time ending at `now`."""
         now = (now or utcnow()).replace(microsecond=0)
+        if self.weather is None:  # weather runs on its own clock, `speed` times faster than ours
+            self.weather = weather.Weather(self.weather_rng, self.sensors, now, depth=self.depth,
+                                           point_rng=np.random.default_rng([self.demo_seed, POINT_STREAM]))
+        self.weather.run_to(self.weather.t + timedelta(seconds=seconds * self.speed))
         with Session(self.engine, expire_on_commit=False) as session:
             for _ in range(self.rng.poisson(self.rate * seconds / 60)):
                 self._report(session, now)
@@ -83,6 +96,7 @@ class Simulator:
             category_code=self.codes[drawn.category_id], source=drawn.source, lon=drawn.lon, lat=drawn.lat,
             reported_at=now, description=drawn.description, address=drawn.address, urgency=drawn.urgency,
             reporter_name=drawn.reporter_name, reporter_phone=drawn.reporter_phone, camera_id=drawn.camera_id,
+            photos=json.loads(drawn.photos),
         )
         case, _created = submit_case(session, new, actor=actor_for("report", drawn, self.refs, ""), now=now)
         if drawn.source == "video_ai" and drawn.camera_id:  # the AI event the case came from (issue 6)
@@ -92,15 +106,28 @@ class Simulator:
         self.counts["created"] += 1
 
     def _advance(self, session: Session, now: datetime, minutes: float):
-        for case in open_cases(session):
-            mean = MEAN_WAIT.get(case.status)
-            if case.status == "dispatched":
-                speed = self.refs.department_speed.get(case.department_id, 1.0)
-                mean = HANDLE_SHARE * speed * (case.time_limit_minutes + case.extension_minutes)
-            if self.rng.random() >= 1 - math.exp(-minutes * self.speed / mean):
-                continue
+        states = open_case_states(session)
+        if not states:
+            return
+        status = [s.status for s in states]
+        quality = self.refs.quality([s.department_id for s in states], [s.region_code for s in states])
+        mean = np.array([MEAN_WAIT.get(st, np.nan) for st in status], dtype=float)
+        # 处置: a share of the limit, longer where handling is weaker; an overdue case that is one
+        # of the left-open kind (the seed's draw, fixed per case id) waits weeks.
+        limit = np.array([s.time_limit_minutes + (s.extension_minutes or 0) for s in states], dtype=float)
+        overdue = np.array([s.deadline_at is not None and s.deadline_at < now for s in states])
+        left_open = overdue & (performance.case_hash([s.id for s in states]) < performance.backlog_chance(quality))
+        handling = np.array([st == "dispatched" for st in status])
+        mean = np.where(handling, performance.HANDLE_SHARE * performance.speed(quality) * limit, mean)
+        mean = np.where(handling & left_open, performance.BACKLOG_DAYS * 24 * 60, mean)
+        moving = self.rng.random(len(states)) < 1 - np.exp(-minutes * self.speed / mean)
+        chosen = {states[i].id: i for i in np.flatnonzero(moving)}
+        for case in cases_by_id(session, chosen):
+            i = chosen[case.id]
             action = NEXT[case.status]
             side, chance = SIDE_PATHS.get(case.status, (None, 0))
+            if case.status == "fed_back":
+                side, chance = "rework", float(performance.rework_chance(quality[i]))
             if side and self.rng.random() < chance:
                 action = side
             at = max(now, case.updated_at)
@@ -109,19 +136,10 @@ class Simulator:
             self.counts["moved"] += 1
 
     def _read_sensors(self, session: Session, now: datetime):
-        conn = session.connection()
-        latest = reference.latest_readings(conn)
-        rows = []
-        for sensor_id, kind in reference.sensors(conn):
-            value = latest.get(sensor_id, 0.0)
-            if kind == "rain":
-                value = max(0.0, value * 0.9 + (self.rng.gamma(2, 6) if self.rng.random() < 0.01 else 0))
-            elif kind == "water_level":
-                value = max(0.0, value * 0.95 + self.rng.normal(0, 0.2))
-            else:
-                value = max(0.0, 0.6 * value + 0.4 * self.rng.gamma(1.5, 0.4))
-            rows.append({"sensor_id": sensor_id, "measured_at": now.replace(second=0), "value": round(value, 2)})
-        reference.add_readings(conn, rows)
+        stamp = now.replace(second=0)
+        reference.add_readings(session.connection(), [
+            {"sensor_id": sensor_id, "measured_at": stamp, "value": value}
+            for sensor_id, value in self.weather.readings().items()])
 
 
 def run(engine: Engine, rate_per_minute: float = 6.0, speed: float = 1.0, duration: float | None = None,

@@ -11,8 +11,10 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from data_access import lifecycle
+from data_access import boards, clock, lifecycle
 from data_access.db import get_engine, upgrade
+from data_access.filters import Scope
+from data_access.indicators import indicators
 from data_access.models import Camera, Case, Grid, Region
 from seeds.demo import SeedError, seed_demo
 from data_access.clock import utcnow
@@ -140,17 +142,56 @@ def test_every_category_code_exists(seeded):
     assert limits.n[0] == 0
 
 
-def test_closing_overdue_and_rework_rates_are_realistic(seeded):
-    df = frame(seeded, "SELECT status, filed_at, handled_at, deadline_at, closed_at, rework_count, reported_at FROM cases")
+# What a real city's scoreboard looks like (seeds/PROVENANCE.md, "Performance of towns and
+# departments"): the city closes about nine in ten due cases, about four in five on time, and
+# its 镇街 spread over the grades A to D, some clearly behind.
+CITY_RATES = {  # window: (结案率, 按期结案率) ranges
+    "month": ((0.78, 0.94), (0.68, 0.88)),
+    "year": ((0.86, 0.95), (0.70, 0.86)),
+}
+
+
+def _window(name: str) -> Scope:
+    today = clock.today()
+    return Scope(today.replace(day=1) if name == "month" else today.replace(month=1, day=1), today)
+
+
+@pytest.mark.parametrize("window", list(CITY_RATES))
+def test_city_rates_and_town_grades_spread_like_a_real_city(seeded, window):
+    url = seeded.url.render_as_string(hide_password=False)
+    scope = _window(window)
+    city = indicators(boards.counts(url, scope)).iloc[0]
+    (close_low, close_high), (on_time_low, on_time_high) = CITY_RATES[window]
+    assert close_low <= city.closing_rate <= close_high, city.closing_rate
+    assert on_time_low <= city.on_time_closing_rate <= on_time_high, city.on_time_closing_rate
+    assert 0.015 <= city.rework_rate <= 0.07, city.rework_rate
+
+    towns = boards.region_scores(url, scope)
+    grades = towns.grade.value_counts()
+    assert {"A", "B", "C", "D"} <= set(grades.index), grades.to_dict()
+    assert grades.max() <= 0.6 * len(towns), grades.to_dict()  # no grade holds most towns
+    assert (towns.score >= 90).sum() >= 3 and (towns.score < 60).sum() >= 1, towns.score.describe()
+
+    departments = boards.indicator_table(url, scope, ("department_id",))
+    departments = departments[departments.department_id != 0]
+    assert departments.score.max() >= 90 and departments.score.min() < 60, departments.score.describe()
+
+
+def test_towns_behind_stay_behind(seeded):
+    """Performance is a property of a town, not of a month: the year's weakest towns are weak this
+    month too."""
+    url = seeded.url.render_as_string(hide_password=False)
+    year = boards.region_scores(url, _window("year")).set_index("region_code").score
+    month = boards.region_scores(url, _window("month")).set_index("region_code").score
+    ranked = year.sort_values().index
+    assert month[ranked[:6]].mean() < month[ranked[-6:]].mean() - 15, (month[ranked[:6]], month[ranked[-6:]])
+
+
+def test_rejection_and_rework_rates_are_realistic(seeded):
+    df = frame(seeded, "SELECT status, filed_at, rework_count, reported_at FROM cases")
     old = df[df.reported_at < df.reported_at.max() - pd.Timedelta(days=30)]
-    filed = old[old.filed_at.notna()]
-    closed = filed[filed.status == "closed"]
-    closed_share = len(closed) / len(filed)
-    on_time = (closed.handled_at <= closed.deadline_at).mean()
-    rework = (closed.rework_count > 0).mean()
-    assert closed_share > 0.97, closed_share
-    assert 0.90 <= on_time <= 0.97, on_time
-    assert 0.01 <= rework <= 0.06, rework
+    closed = old[old.status == "closed"]
+    assert 0.01 <= (closed.rework_count > 0).mean() <= 0.07
     assert 0.01 <= (old.status == "rejected").mean() <= 0.06
 
 
