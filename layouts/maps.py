@@ -389,7 +389,7 @@ def nearby_cameras(detail: geo.FloodPointDetail):
     codes = ",".join(c["code"] for c in detail.cameras)
     wall = 1 if len(detail.cameras) == 1 else 4
     return html.Div([
-        html.Ul(className="map-list", children=[
+        html.Ul(className="map-list cam-list", children=[
             html.Li([dcc.Link(c["name"], href=f"/video?layout=1&cameras={c['code']}", className="case-link"),
                      html.Span(c["kind_label"], className="tag"),
                      html.Span(f"距 {distance_text(c['distance_m'])}", className="muted"),
@@ -409,10 +409,10 @@ def flood_detail_view(detail: geo.FloodPointDetail | None, code: str | None = No
         facts(detail.facts),
         html.H4("水位曲线"),
         dcc.Graph(id="flood-depth-chart", figure=depth_figure(detail.series, rem, marker), responsive=True,
-                  config={"displayModeBar": False}, className="flood-chart"),
+                  config={"displayModeBar": False}, className="flood-chart", style={"height": "11rem"}),
         html.H4(f"周边视频 ({distance_text(geo.CAMERA_RADIUS_M)}内)"),
         nearby_cameras(detail),
-        html.H4(f"关联积水案件 ({geo.FLOOD_CASE_RADIUS_M} m 内)"),
+        html.H4(f"关联积水案件 ({distance_text(geo.FLOOD_CASE_RADIUS_M)}内)"),
         case_links(detail.cases[:4], "附近无积水类案件"),
     ])
 

@@ -166,6 +166,15 @@ def test_point_link_opens_the_waterlogging_point_during_the_replay(browser, seed
         page.page.wait_for_selector("#flood-detail .flood-chart .main-svg")
         assert page.page.locator(".map-focus").count() == 1
         assert page.page.locator("#flood-detail .flood-chart .shapelayer path").count() >= 4  # classes + hour
+        ticks = page.page.locator("#flood-detail .flood-chart .xtick text").evaluate_all(
+            "ts => ts.map(t => t.textContent)")
+        assert ticks and any("月" in t for t in ticks)  # Chinese dates, never "Jul 15"
+        assert not any(m in " ".join(ticks) for m in ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+                                                       "Sep", "Oct", "Nov", "Dec"))
+        text = page.page.inner_text("#flood-detail")
+        assert "周边视频 (1 公里内)" in text  # the radius is said, and each camera's distance
+        cams = page.page.locator("#flood-detail .cam-list li")
+        assert all("距 " in cams.nth(i).inner_text() for i in range(cams.count()))
         assert page.console_errors == [] and page.external_requests == []
 
 
