@@ -17,9 +17,8 @@ from dash import dcc, html
 from dashboard import urlstate
 from dashboard.app import current_settings
 from dashboard.panels import View
-from data_access import clock
+from data_access import clock, status
 from data_access import geo_layers as geo
-from data_access import status
 from data_access.case_list import local_text
 from data_access.clock import LOCAL_OFFSET
 from data_access.geo import wgs84_to_gcj02

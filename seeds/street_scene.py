@@ -57,7 +57,7 @@ def daylight(hour: float) -> float:
 
 
 def _mix(a, b, share: float):
-    return tuple(int(round(x + (y - x) * share)) for x, y in zip(a, b))
+    return tuple(round(x + (y - x) * share) for x, y in zip(a, b))
 
 
 def _shade(colour, factor: float):

@@ -158,7 +158,7 @@ def clip_frames(code: str, kind: str, hour: float):
     """The RGB bytes of one loop of a camera's street: PERIOD seconds at CLIP rate. Nothing is
     burned in: a looping clip can't know the time, so the tile overlays the name and the real time."""
     view = street_scene.scene(code, kind)
-    n = int(round(street_scene.PERIOD * CLIP["rate"]))
+    n = round(street_scene.PERIOD * CLIP["rate"])
     for i in range(n):
         yield view.frame(i / CLIP["rate"], hour).tobytes()
 

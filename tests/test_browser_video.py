@@ -10,9 +10,8 @@ import time
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
-
 from browser import SCREENS, open_page
+from sqlalchemy import select
 
 from data_access import clock, video
 from data_access.models import Case
