@@ -188,7 +188,7 @@ def waste_mix(data: dict, view: View):
                            "达标" if met else "未达标", "met" if met else "not met"),
                            style={"background": LAMP_COLORS["green" if met else "red"]})], className="san-name"),
                        html.Span(percent(value), className="san-value"),
-                       html.Span(view.zh(f"目标 {target:.0%}", f"target {target:.0%}"), className="san-target")],
+                       html.Span(view.zh(f"目标{target:.0%}", f"≥{target:.0%}"), className="san-target")],
                       href=href, className="san-gauge san-gauge-line")
 
     rows = [html.A([html.Span([html.Span(className="san-swatch", style={"background": CLASS_COLORS[c]}),
