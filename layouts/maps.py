@@ -352,20 +352,23 @@ def flood_summary_view(summary: geo.FloodSummary, when: str) -> html.Div:
 def depth_figure(series: list, rem: float, marker=None) -> go.Figure:
     """Water depth over local time with the 3 / 10 / 25 cm class lines (marker: the replayed hour,
     naive UTC); sizes in the browser's rem."""
-    fig = charts.figure(View(scope=None, search="", language="zh", rem=rem, names={}, today=clock.today()),
+    language = current_settings().language
+    fig = charts.figure(View(scope=None, search="", language=language, rem=rem, names={}, today=clock.today()),
                         margin=(0.4, 0.6, 0.4, 1.2))
     fig.add_scatter(x=[t + LOCAL_OFFSET for t, _ in series], y=[v for _, v in series], mode="lines", name="水深",
                     line={"color": charts.SERIES[0], "width": 0.15 * rem}, fill="tozeroy",
                     fillcolor="rgba(0, 212, 255, 0.15)",
-                    hovertemplate="%{x|%-m月%-d日 %H:%M}<br>%{y:.1f} 厘米<extra></extra>")
-    # Chinese dates whatever plotly's locale: "7月15日" under "14:00", never "Jul 15"
-    fig.update_xaxes(tickformat="%H:%M<br>%-m月%-d日")
+                    hovertemplate=("%{x|%-m月%-d日 %H:%M}<br>%{y:.1f} 厘米" if language == "zh" else
+                                   "%{x|%b %-d %H:%M}<br>%{y:.1f} cm") + "<extra></extra>")
+    # dates in the page's language whatever plotly's locale: "7月15日" under "14:00" in Chinese
+    fig.update_xaxes(tickformat="%H:%M<br>%-m月%-d日" if language == "zh" else "%H:%M<br>%b %-d")
     depth = depth_colors()
     for limit, color in ((3, depth["light"]), (10, depth["moderate"]), (25, depth["severe"])):
         fig.add_hline(y=limit, line={"color": color, "width": 0.08 * rem, "dash": "dot"})
     if marker:
         fig.add_vline(x=(marker + LOCAL_OFFSET).isoformat(), line={"color": "#ffffff", "width": 0.08 * rem})
-    fig.update_yaxes(title={"text": "水深 厘米", "font": {"size": charts.TICK * rem}}, rangemode="tozero")
+    fig.update_yaxes(title={"text": "水深 厘米" if language == "zh" else "depth cm", "font": {"size": charts.TICK * rem}},
+                     rangemode="tozero")
     return fig
 
 
