@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -238,3 +239,51 @@ def test_every_page_speaks_one_language(browser, language_app, values, data_word
             json.dumps(problems, ensure_ascii=False, indent=1))
     assert not problems, f"LANGUAGE={language}: text of the other language on " + "; ".join(
         f"{path}: {words}" for path, words in problems.items())
+
+
+# ---- the pieces, without a browser ----
+
+def test_units_durations_and_magnitudes_follow_the_language():
+    from dashboard import i18n
+
+    assert i18n.duration(135, "zh") == "2小时15分钟" and i18n.duration(135, "en") == "2 h 15 min"
+    assert i18n.duration(3 * 1440 + 125, "zh") == "3天2小时" and i18n.duration(0.5, "en") == "under 1 min"
+    assert i18n.compact(123_456, "zh") == "12.3万" and i18n.compact(123_456, "en") == "123.5k"
+    assert i18n.compact(250_000_000, "zh") == "2.5亿" and i18n.compact(999, "en") == "999"
+    assert i18n.count(12_345, "zh") == "12,345 件" and i18n.count(12_345, "en") == "12,345 cases"
+    assert i18n.weekday(6, "zh") == "周日" and i18n.weekday(0, "en") == "Mon"
+    assert i18n.plotly_layout("zh")["yaxis"]["exponentformat"] == "none"  # no k/M suffixes in Chinese
+    assert i18n.plotly_config("zh")["locale"] == "zh-CN" and i18n.plotly_config("en")["locale"] == "en-US"
+
+
+def test_url_problems_in_one_language():
+    from datetime import date
+
+    from dashboard import urlstate
+
+    bad = "?range=forever&region=abc&hour=25&range=custom&from=2026-07-10&to=2026-07-01"
+    _, zh = urlstate.parse(bad, date(2026, 7, 15), "zh")
+    _, en = urlstate.parse(bad, date(2026, 7, 15), "en")
+    assert len(zh) == len(en) >= 3
+    assert not any(LATIN.search(re.sub(r"'[^']*'", "", p)) for p in zh), zh  # the quoted raw values aside
+    assert not any(CJK.search(p) for p in en), en
+
+
+def test_case_page_fields_in_english(seeded_sqlite):
+    from data_access import case_list, clock
+    from data_access.models import Case
+
+    url = seeded_sqlite.url.render_as_string(hide_password=False)
+    with seeded_sqlite.engine.connect() as conn:
+        case_no = conn.execute(select(Case.case_no).where(Case.status == "closed").order_by(Case.case_no)
+                               .limit(1)).scalar()
+    en = case_list.case_detail(url, case_no, clock.utcnow(), "en")
+    zh = case_list.case_detail(url, case_no, clock.utcnow(), "zh")
+    assert len(en.fields) == len(zh.fields)
+    assert not any(CJK.search(label) for label, _v in en.fields)
+    assert dict(en.fields)["Status"] == "Closed" and dict(zh.fields)["状态"] == "已结案"
+    assert all(not CJK.search(s.label) for s in en.stages)
+    today = clock.today()
+    rows = case_list.case_page(url, case_list.CaseQuery(today - timedelta(days=6), today), clock.utcnow(), 0, 20,
+                               language="en")
+    assert rows and not any(CJK.search(r["status"] + r["source"] + r["urgency"] + r["lamp"]) for r in rows)
