@@ -11,14 +11,12 @@ import json
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import and_, bindparam, case, distinct, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 
 from . import geo_layers
 from .boards import counts as case_counts
 from .boards import names as board_names
 from .cache import memoize
-from .clock import LOCAL_OFFSET
-from .clock import today as local_today
 from .db import get_engine
 from .filters import Scope, report_bounds
 from .models import GasEvent, GasPipeline, MapFeature, Sensor
@@ -108,7 +106,7 @@ def sensors(url: str, scope: Scope) -> pd.DataFrame:
         rows = conn.execute(q).all()
         df = pd.DataFrame(rows, columns=["code", "name", "region_code", "lon", "lat", "status", "value", "measured_at"])
         df["pipe"] = [_nearest_pipe_cached(url, r.lon, r.lat) for r in rows]
-    df["level"] = [geo_layers.gas_level(v) if v == v and v is not None else None for v in df["value"]]
+    df["level"] = [None if pd.isna(v) else geo_layers.gas_level(v) for v in df["value"]]
     return df.sort_values(["value", "code"], ascending=[False, True], na_position="last").reset_index(drop=True)
 
 
@@ -212,7 +210,7 @@ def inspections(url: str, scope: Scope) -> dict:
     day_to = scope.day_to
     region = [GasUser.region_code == scope.region] if scope.region else []
     iregion = [GasUserInspection.region_code == scope.region] if scope.region else []
-    start, end = report_bounds(year_start(day_to), day_to)
+    _start, end = report_bounds(year_start(day_to), day_to)
     with get_engine(url).connect() as conn:
         total = conn.execute(select(func.count()).select_from(GasUser)
                              .where(GasUser.opened_on <= day_to, *region)).scalar_one()

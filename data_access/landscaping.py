@@ -15,22 +15,29 @@ spaces opened and trees planted by that year.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import shape
-from sqlalchemy import and_, bindparam, case, func, literal, select, update
+from sqlalchemy import bindparam, case, func, literal, select, update
 
 from .boards import counts as case_counts
 from .boards import names as board_names
 from .cache import memoize
-from .clock import LOCAL_OFFSET, utcnow
+from .clock import LOCAL_OFFSET
 from .db import get_engine
-from .filters import Scope, report_bounds
-from .models import Category, Region
-from .models_landscaping import AncientTree, GreenInspection, GreenSpace, LandZone, RegionPopulation, StreetTree
+from .filters import Scope
+from .models import Region
+from .models_landscaping import (
+    AncientTree,
+    GreenInspection,
+    GreenSpace,
+    LandZone,
+    RegionPopulation,
+    StreetTree,
+)
 
 M_PER_DEG_LAT = 111_320.0
 LON0, LAT0 = 113.75, 22.95  # the projection's origin, the middle of Dongguan

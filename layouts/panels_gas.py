@@ -6,6 +6,7 @@ drill to their object lists with the same named filters; cases drill to /cases.
 """
 from __future__ import annotations
 
+import pandas as pd
 from dash import dcc, html
 
 from dashboard.i18n import compact, number
@@ -98,11 +99,11 @@ def place_map(data, view: View):
                                text=part["name"], customdata=[_focus(p) for p in part["pipe"]],
                                hovertemplate="%{text}<extra></extra>")
     if len(sensors):
-        colors = [LEVEL_COLORS.get(lv, "#3ee08f") if lv == lv and lv is not None else "#3ee08f" for lv in sensors["level"]]
+        colors = ["#3ee08f" if pd.isna(lv) else LEVEL_COLORS.get(lv, "#3ee08f") for lv in sensors["level"]]
         fig.add_scattergeo(lon=sensors["lon"], lat=sensors["lat"], mode="markers",
                            name=f"{view.zh('燃气监测点', 'Gas sensors')} {len(sensors)}",
                            marker={"size": 0.7 * view.rem, "color": colors, "line": {"width": 0.08 * view.rem, "color": "#021022"}},
-                           text=[f"{n} {'—' if v != v or v is None else f'{v:.2f}'} %LEL" for n, v in zip(sensors["name"], sensors["value"])],
+                           text=[f"{n} {'—' if pd.isna(v) else f'{v:.2f}'} %LEL" for n, v in zip(sensors["name"], sensors["value"])],
                            customdata=[_focus(p) for p in sensors["pipe"]], hovertemplate="%{text}<extra></extra>")
     fig.update_geos(fitbounds="locations", visible=False, bgcolor="rgba(0,0,0,0)", projection_type="mercator")
     fig.update_layout(legend={"orientation": "v", "x": 0, "y": 0, "yanchor": "bottom"})
@@ -115,8 +116,8 @@ def sensors(df, view: View):
         return empty(view)
     fig = figure(view, margin=(0.4, 2.6, 1.4, 0.4))
     fig.add_bar(y=[n.replace("燃气浓度监测点", "#") for n in df["name"]], x=df["value"], orientation="h",
-                marker={"color": [LEVEL_COLORS.get(lv, SERIES[6]) if lv == lv and lv is not None else SERIES[6]
-                                  for lv in df["level"]], "line": {"width": 0}},
+                marker={"color": [SERIES[6] if pd.isna(lv) else LEVEL_COLORS.get(lv, SERIES[6]) for lv in df["level"]],
+                        "line": {"width": 0}},
                 text=[f"{v:.2f}" for v in df["value"]], textposition="outside", cliponaxis=False,
                 textfont={"size": TICK * view.rem, "color": MUTED},
                 customdata=[_focus(p) for p in df["pipe"]], hovertemplate="%{y} %{x:.2f} %LEL<extra></extra>")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
+import pandas as pd
 from dash import html
 
 from dashboard.i18n import compact, number
@@ -15,7 +16,18 @@ from dashboard.panels import Panel, View, register
 from data_access import boards
 from data_access import landscaping as land
 
-from .charts import LAMP_COLORS, MUTED, SERIES, TICK, donut, empty, figure, graph, kpi, percent
+from .charts import (
+    LAMP_COLORS,
+    MUTED,
+    SERIES,
+    TICK,
+    donut,
+    empty,
+    figure,
+    graph,
+    kpi,
+    percent,
+)
 
 GRADE_COLORS = {1: SERIES[0], 2: SERIES[1], 3: SERIES[2], 0: SERIES[3]}  # the grade donut's colours, in its order
 
@@ -25,7 +37,7 @@ def _pick(pair, view: View) -> str:
 
 
 def _value(name: str, value) -> str:
-    if value is None or value != value:
+    if value is None or pd.isna(value):
         return "—"
     return f"{value:.1f} ㎡" if name == "park_per_capita" else percent(value)
 
@@ -176,7 +188,7 @@ def work_trend(df, view: View):
     if df.empty:
         return empty(view)
     fig = figure(view, legend=True, margin=(0.4, 0.6, 1.8, 0.4))
-    day_link = lambda d, **p: view.drill_objects("green_inspections", range="custom", **{"from": str(d), "to": str(d)}, **p)  # noqa: E731
+    day_link = lambda d, **p: view.drill_objects("green_inspections", range="custom", **{"from": str(d), "to": str(d)}, **p)
     fig.add_bar(x=df["day"], y=df["problems"], name=view.zh("发现问题", "Problems"), marker={"color": SERIES[5]},
                 opacity=0.75, customdata=[day_link(d, problems=1) for d in df["day"]],
                 hovertemplate="%{x|%m-%d} " + view.zh("发现问题", "problems") + " %{y}<extra></extra>")

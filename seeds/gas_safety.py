@@ -47,7 +47,7 @@ def seed_gas_safety(writer, rng, city, now: datetime, cases: int) -> dict:
     users = []
     kinds, supplies = [], []
     for (kind, supply), real in REAL_USERS.items():
-        n = max(1, int(round(real * scale)))
+        n = max(1, round(real * scale))
         kinds += [kind] * n
         supplies += [supply] * n
     n_users = len(kinds)
@@ -127,7 +127,7 @@ def _inspections(rng, users, now: datetime, today: date) -> list[tuple]:
 
 def _cylinders(rng, towns, users, scale: float, now: datetime, today: date) -> list[tuple]:
     lpg_users = [(u[0], u[4]) for u in users if u[3] == "lpg"]
-    n = max(1, int(round(REAL_CYLINDERS * scale)))
+    n = max(1, round(REAL_CYLINDERS * scale))
     statuses, p = list(CYLINDER_STATUS_P), np.array(list(CYLINDER_STATUS_P.values()))
     town_codes = [t.code for t in towns]
     stations = {t.code: [f"{t.name.removesuffix('街道').removesuffix('镇')}液化气供应站{k}" for k in range(1, 4)]

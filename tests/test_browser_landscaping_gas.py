@@ -7,7 +7,6 @@ import os
 import re
 
 import pytest
-
 from browser import SCREENS, open_page
 
 pytestmark = pytest.mark.browser

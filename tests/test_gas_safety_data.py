@@ -13,7 +13,12 @@ from data_access import gas_safety as gas
 from data_access.filters import CaseQuery, Scope, case_conditions, report_bounds
 from data_access.models import Case, GasEvent, GasPipeline, MapFeature, Sensor
 from data_access.models import SensorReading as SensorValue
-from data_access.models_gas import GasAlarmHandling, GasUser, GasUserInspection, LpgCylinder
+from data_access.models_gas import (
+    GasAlarmHandling,
+    GasUser,
+    GasUserInspection,
+    LpgCylinder,
+)
 
 
 def url(engine) -> str:

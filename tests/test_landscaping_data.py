@@ -16,9 +16,14 @@ from sqlalchemy import func, select
 from data_access import boards, clock, db, objects
 from data_access import landscaping as land
 from data_access.filters import CaseQuery, Scope, case_conditions
-from data_access.models import Case, Category, Region
+from data_access.models import Case, Region
 from data_access.models_landscaping import (
-    AncientTree, GreenInspection, GreenSpace, LandZone, RegionPopulation, StreetTree,
+    AncientTree,
+    GreenInspection,
+    GreenSpace,
+    LandZone,
+    RegionPopulation,
+    StreetTree,
 )
 
 
