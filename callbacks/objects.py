@@ -36,13 +36,14 @@ def register(app):
         selection = _selection(state)
         if not isinstance(req, dict) or selection is None:
             return no_update, no_update
-        url = current_settings().database_url
+        settings = current_settings()
+        url, language = settings.database_url, settings.language
         kind = objects.get(selection.kind)
         filters = objects.column_filters(kind.id, req.get("filterModel"))
         total = objects.count_selection(url, selection, filters)
         data = objects.page(url, selection, req.get("startRow", 0), req.get("endRow", grid_kit.BLOCK),
-                            objects.sort_keys(kind.id, req.get("sortModel")), filters)
-        note = grid_kit.filtered_text(total, kind.unit) if filters else ""
+                            objects.sort_keys(kind.id, req.get("sortModel")), filters, language)
+        note = grid_kit.filtered_text(total, kind.unit, language, "records") if filters else ""
         return grid_kit.grid_response(data, total), note
 
     @app.callback(Output(page.NAV, "href"), Input(page.GRID, "cellClicked"), State(page.STATE, "data"),
@@ -73,7 +74,8 @@ def register(app):
             return jsonify({"errors": problems}), 400
         url = current_settings().database_url
         name = f"{kind_id}-{case_list.local_text(clock.utcnow(), '%Y%m%d-%H%M')}.csv"
-        return Response(objects.csv_chunks(url, selection), content_type="text/csv; charset=utf-8",
+        return Response(objects.csv_chunks(url, selection, current_settings().language),
+                        content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @server.before_request

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from sqlalchemy import Date, DateTime, Float, Numeric, String, Text, func, select
+from sqlalchemy import Date, DateTime, Float, Numeric, String, Text, func, or_, select
 
 from . import db, gridquery
 from .cache import memoize
@@ -282,11 +282,13 @@ def conditions(kind_id: str, params, today: date) -> list:
 
 # ---- grid column filters ----
 
-def _labels(column: Column, database_url: str) -> dict[str, str]:
+def _labels(column: Column, database_url: str, language: str = "zh") -> dict[str, str]:
+    """code -> label in `language` (labels are (zh, en) pairs; region names are data, as stored)."""
     if column.labels == "regions":
         return lookups(database_url).regions
     if isinstance(column.labels, dict):
-        return {str(code): (zh[0] if isinstance(zh, tuple) else zh) for code, zh in column.labels.items()}
+        i = 0 if language == "zh" else 1
+        return {str(code): (pair[i] if isinstance(pair, tuple) else pair) for code, pair in column.labels.items()}
     return {}
 
 
@@ -305,8 +307,9 @@ def _where(database_url: str, selection: Selection, filters: tuple) -> list:
 
     def one(name, op, value):
         column = kind.column(name)
-        if column.labels is not None:
-            return gridquery.choice_condition(column.expr, _labels(column, database_url), op, value)
+        if column.labels is not None:  # a filter names a code or its label in either language
+            return or_(*(gridquery.choice_condition(column.expr, _labels(column, database_url, language), op, value)
+                         for language in ("zh", "en")))
         return gridquery.text_condition(column.expr, op, value)
 
     return selection_conditions(selection) + gridquery.combine(filters, one)
@@ -340,12 +343,12 @@ def _select(kind: Kind, columns) -> Any:
     return select(kind.key.label("_key"), *[c.expr.label(c.name) for c in columns]).select_from(kind.model)
 
 
-def display(column: Column, value, database_url: str) -> str:
-    """One value as display text (local time, label, rounded number)."""
+def display(column: Column, value, database_url: str, language: str = "zh") -> str:
+    """One value as display text (local time, label in `language`, rounded number)."""
     if value is None:
         return ""
     if column.labels is not None:
-        return _labels(column, database_url).get(str(value), str(value))
+        return _labels(column, database_url, language).get(str(value), str(value))
     if isinstance(value, datetime):
         return local_text(value)
     if isinstance(value, date):
@@ -356,13 +359,14 @@ def display(column: Column, value, database_url: str) -> str:
     return str(value)
 
 
-def _row(kind: Kind, row, columns, database_url: str) -> dict:
-    out = {c.name: display(c, row._mapping[c.name], database_url) for c in columns}
+def _row(kind: Kind, row, columns, database_url: str, language: str = "zh") -> dict:
+    out = {c.name: display(c, row._mapping[c.name], database_url, language) for c in columns}
     out["_key"] = str(row._key)
     return out
 
 
-def page(database_url: str, selection: Selection, start, end, sort: tuple = (), filters: tuple = ()) -> list[dict]:
+def page(database_url: str, selection: Selection, start, end, sort: tuple = (), filters: tuple = (),
+         language: str = "zh") -> list[dict]:
     """Rows [start, end) of the list in display form; `_key` names each object."""
     kind = get(selection.kind)
     start, size = gridquery.block(start, end)
@@ -372,22 +376,23 @@ def page(database_url: str, selection: Selection, start, end, sort: tuple = (), 
     stmt = (_select(kind, columns).where(*_where(database_url, selection, filters))
             .order_by(*_order_by(kind, sort)).offset(start).limit(size))
     with db.get_engine(database_url).connect() as conn:
-        return [_row(kind, r, columns, database_url) for r in conn.execute(stmt)]
+        return [_row(kind, r, columns, database_url, language) for r in conn.execute(stmt)]
 
 
 CSV_CHUNK = 2000
 
 
-def csv_chunks(database_url: str, selection: Selection) -> Iterator[str]:
+def csv_chunks(database_url: str, selection: Selection, language: str = "zh") -> Iterator[str]:
     """The whole list as CSV text chunks: BOM and header, then the grid's rows in its default order."""
     kind = get(selection.kind)
     columns = list(kind.columns)
-    yield gridquery.BOM + gridquery.csv_text([[c.zh for c in columns]])
+    yield gridquery.BOM + gridquery.csv_text([[c.label(language) for c in columns]])
     stmt = _select(kind, columns).where(*selection_conditions(selection)).order_by(*_order_by(kind, ()))
     with db.get_engine(database_url).connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=CSV_CHUNK).execute(stmt)
         for part in result.partitions():
-            yield gridquery.csv_text([display(c, r._mapping[c.name], database_url) for c in columns] for r in part)
+            yield gridquery.csv_text([display(c, r._mapping[c.name], database_url, language) for c in columns]
+                                     for r in part)
 
 
 # ---- one object ----
@@ -411,7 +416,7 @@ def _key_value(kind: Kind, key: str):
     return python_type(key) if python_type is int else key
 
 
-def detail(database_url: str, kind_id: str, key: str) -> Detail | None:
+def detail(database_url: str, kind_id: str, key: str, language: str = "zh") -> Detail | None:
     """Every declared field of one object with its links, or None when there is no such object."""
     kind = get(kind_id)
     if not valid_key(key):
@@ -428,8 +433,8 @@ def detail(database_url: str, kind_id: str, key: str) -> Detail | None:
     if row is None:
         return None
     raw = dict(row._mapping)
-    fields = [(c.zh, (display(c, raw[c.name], database_url) + (f" {c.unit}" if c.unit and raw[c.name] is not None
-                                                                 else ""))) for c in columns]
+    fields = [(c.label(language), (display(c, raw[c.name], database_url, language)
+                                   + (f" {c.unit}" if c.unit and raw[c.name] is not None else ""))) for c in columns]
     position = (raw["_lon"], raw["_lat"]) if kind.position and raw.get("_lon") is not None else None
     return Detail(kind.id, str(raw["_key"]), fields, kind.links(raw) if kind.links else [],
                   kind.related(database_url, raw) if kind.related else [], position)
