@@ -147,7 +147,7 @@ def _station_related(url: str, raw: dict) -> list[objects.Related]:
                             .order_by(TransferStationDay.day.desc()).limit(14)).all()
     cap = raw["capacity_t"] or 1
     return [objects.Related(
-        "近14天转运量", ("日期", "转运量 t", "负荷率"),
+        "近14天转运量", ("日期", "转运量 (吨)", "负荷率"),
         [((str(r.day), f"{r.tonnes:.1f}", f"{100 * r.tonnes / cap:.0f}%"), objects.object_href("station_days", r.id))
          for r in rows], ("全部转运日报", objects.list_href("station_days", range="year", station=raw["_key"])))]
 
@@ -212,7 +212,7 @@ objects.register(
             C("plan_area", "计划面积 m²", "Plan area m²", VD.plan_area_m2, digits=0),
             C("hours", "作业时长 h", "Hours", VD.work_hours, digits=1, flex=0.8),
             C("trips", "趟次", "Trips", VD.trips, flex=0.6),
-            C("tonnes", "收运量 t", "Tonnes", VD.tonnes, digits=1, flex=0.8),
+            C("tonnes", "收运量 (吨)", "Tonnes", VD.tonnes, digits=1, flex=0.8),
         ),
         region=VD.region_code, time=VD.day, order=(("day", True),),
         filters={"vehicle": _vehicle_filter,
@@ -227,9 +227,9 @@ objects.register(
             C("day", "日期", "Day", W.day),
             C("region", "镇街", "Town", W.region_code, labels="regions"),
             C("waste_class", "类别", "Class", W.waste_class, labels=WASTE_CLASSES),
-            C("tonnes", "清运量 t", "Collected t", W.tonnes, digits=1),
-            C("recycled", "资源化利用 t", "Recycled t", W.recycled_t, digits=1),
-            C("harmless", "无害化处理 t", "Treated t", W.harmless_t, digits=1),
+            C("tonnes", "清运量 (吨)", "Collected t", W.tonnes, digits=1),
+            C("recycled", "资源化利用 (吨)", "Recycled t", W.recycled_t, digits=1),
+            C("harmless", "无害化处理 (吨)", "Treated t", W.harmless_t, digits=1),
         ),
         region=W.region_code, time=W.day, order=(("day", True),),
         filters={"waste_class": objects.choice(W.waste_class, WASTE_CLASSES)},
@@ -241,8 +241,8 @@ objects.register(
             C("code", "编号", "Code", S.code, flex=0.8),
             C("name", "名称", "Name", S.name, flex=1.6),
             C("region", "镇街", "Town", S.region_code, labels="regions"),
-            C("capacity", "设计规模 t/日", "Capacity t/day", S.capacity_t, digits=0),
-            C("today", "今日转运量 t", "Today t", func.coalesce(_today_station_tonnes(), 0.0), digits=1),
+            C("capacity", "设计规模 (吨/日)", "Capacity t/day", S.capacity_t, digits=0),
+            C("today", "今日转运量 (吨)", "Today t", func.coalesce(_today_station_tonnes(), 0.0), digits=1),
             C("status", "状态", "Status", S.status, labels=STATION_STATUS),
         ),
         detail=(C("lon", "经度", "Longitude", S.lon, digits=6), C("lat", "纬度", "Latitude", S.lat, digits=6)),
@@ -258,8 +258,8 @@ objects.register(
             C("station", "转运站", "Station", _station_field(S.code)),
             C("name", "名称", "Name", _station_field(S.name), flex=1.6),
             C("region", "镇街", "Town", _station_field(S.region_code), labels="regions"),
-            C("tonnes", "转运量 t", "Tonnes", SD.tonnes, digits=1),
-            C("capacity", "设计规模 t/日", "Capacity t/day", _station_field(S.capacity_t), digits=0),
+            C("tonnes", "转运量 (吨)", "Tonnes", SD.tonnes, digits=1),
+            C("capacity", "设计规模 (吨/日)", "Capacity t/day", _station_field(S.capacity_t), digits=0),
         ),
         region=_station_field(S.region_code), time=SD.day, order=(("day", True),),
         filters={"station": _station_filter, "load": load_band},
