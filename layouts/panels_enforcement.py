@@ -232,7 +232,7 @@ def work_split(df, view: View):
                     hovertemplate="%{y} " + name + " %{x:.1%}<extra></extra>")
     small_axes(fig, view)
     fig.update_xaxes(range=[0, 1])
-    fig.update_layout(bargap=0.35, legend={"font": {"size": F * view.rem}})
+    fig.update_layout(bargap=0.35, legend={"font": {"size": F * view.rem}, "traceorder": "normal"})
     hours = df["minutes"].sum() / 60
     stat = html.Div([html.Span(compact(hours, view.language), className="stat-value"),
                      html.Span(view.zh(f" 工时 · {number(int(df['records'].sum()))} 条工作记录",
