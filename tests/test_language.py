@@ -49,6 +49,7 @@ ALLOWED_LATIN = {
 NAME_COLUMN = re.compile(r"(^|_)(name|address|actor|acked_by|handler|inspector|visitor|squad|unit|station|outlet|"
                          r"party|place|plate|road|route|species|violation|category|title|subject|opinion|note|"
                          r"content|description)$")
+NAME_CELLS = {("app_meta", "value")}  # facts of the demo data set, e.g. the name of the storm it replays
 FREE_TEXT = re.compile(r"(^|_)(description|content|title|subject|opinion|note)$")
 CODE_COLUMN = re.compile(r"(^|_)(code|case_no|no|key|external_id|plate|number|serial)$")
 SHOTS = os.environ.get("SHOTS_DIR")
@@ -65,7 +66,8 @@ def data_words(seeded_sqlite):
                 name = column["name"]
                 if not isinstance(column["type"], (String, Text)) or "geometry" in name or name == "photos":
                     continue
-                is_name, is_code = NAME_COLUMN.search(name), CODE_COLUMN.search(name)
+                is_name = NAME_COLUMN.search(name) or (table, name) in NAME_CELLS
+                is_code = CODE_COLUMN.search(name)
                 if not (is_name or is_code):
                     continue
                 values = conn.execute(text(f'SELECT DISTINCT "{name}" FROM "{table}" LIMIT 200000')).scalars()
