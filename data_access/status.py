@@ -5,16 +5,18 @@ Functions take the database URL string, so they can be memoized and called from 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from . import db
 from .cache import memoize
+from .clock import utcnow
 from .lifecycle import STATUS_LABELS
 from .models import (
+    Base,
     Camera,
     Case,
     Category,
@@ -25,6 +27,7 @@ from .models import (
     Meta,
     Region,
     Sensor,
+    SensorReading,
 )
 
 # What a query against an unreachable, unwritable or unmigrated database raises.
@@ -151,3 +154,46 @@ def database_status(database_url: str) -> DatabaseStatus:
         meta=meta,
         newest_case_at=newest,
     )
+
+
+def code_heads() -> tuple[str, ...]:
+    """The migration heads this program's code brings a database to."""
+    from alembic.script import ScriptDirectory
+
+    return tuple(sorted(ScriptDirectory(str(db.MIGRATIONS)).get_heads()))
+
+
+@memoize(timeout=30)
+def table_counts(database_url: str) -> dict[str, int | None]:
+    """Rows in every table of the schema, by table name (None: the table is not in the database)."""
+    engine = db.get_engine(database_url)
+    with engine.connect() as conn:
+        present = set(inspect(conn).get_table_names())
+        return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                if table.name in present else None
+                for table in sorted(Base.metadata.tables.values(), key=lambda t: t.name)}
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Whether the city is live: what was written last (naive UTC) and how much in the last hour."""
+
+    newest_case_at: datetime | None
+    newest_step_at: datetime | None  # the last time any case moved
+    newest_reading_at: datetime | None
+    cases_last_hour: int
+    checked_at: datetime
+
+
+@memoize(timeout=10)
+def activity(database_url: str) -> Activity:
+    now = utcnow()
+    with db.get_engine(database_url).connect() as conn:
+        return Activity(
+            newest_case_at=_newest(conn),
+            newest_step_at=conn.execute(select(func.max(Case.updated_at))).scalar(),
+            newest_reading_at=conn.execute(select(func.max(SensorReading.measured_at))).scalar(),
+            cases_last_hour=conn.execute(select(func.count()).select_from(Case)
+                                         .where(Case.reported_at > now - timedelta(hours=1))).scalar_one(),
+            checked_at=now,
+        )
