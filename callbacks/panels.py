@@ -107,6 +107,7 @@ def register():
         dates_style = {"display": "inline-block" if range_name == "custom" else "none"}
         params = dict(parse_qsl(scope["search"].lstrip("?")))
         params.update(region=region, range=range_name, major=major, source=source)
+        params.pop("community", None)  # a 社区 belongs to one region; boards filter by region only
         if range_name == "custom":
             params.update({"from": (start or "")[:10], "to": (end or "")[:10]})
         else:
