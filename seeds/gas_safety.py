@@ -175,6 +175,8 @@ def tick(session, rng, now: datetime, seconds: float) -> dict:
                          "inspector": str(rng.choice(INSPECTORS))})
         gas_safety.add_inspections(session, rows)
         visits = len(rows)
-    fixing = [i for i in gas_safety.unfixed_defects(session) if rng.random() < min(1.0, minutes / (5 * 24 * 60) * 20)]
-    gas_safety.fix_defects(session, fixing, now)
+    fixing = []
+    if rng.random() < min(1.0, seconds / 60):  # about once a minute: a defect is fixed after a few days
+        fixing = [i for i in gas_safety.unfixed_defects(session) if rng.random() < 1 / (5 * 24 * 60) * 20]
+        gas_safety.fix_defects(session, fixing, now)
     return {"raised": raised, "handled": len(closing), "visits": visits, "fixed": len(fixing)}

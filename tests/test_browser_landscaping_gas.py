@@ -83,3 +83,16 @@ def test_a_sensor_opens_its_place_on_the_gas_map(browser, base_url):
         page.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.page.wait_for_url(re.compile(r"/map/gas-pipelines\?focus=GP\d+"))
         assert page.console_errors == []
+
+
+@pytest.mark.parametrize("panel", ["landscaping.indicators", "gas.alarms"])
+def test_single_panel_page_draws(browser, base_url, panel):
+    with open_page(browser, base_url) as page:
+        page.goto(f"/panel/{panel}", ready=f'[data-panel="{panel}"]')
+        page.page.wait_for_function(
+            """(panel) => { const body = document.querySelector(`[data-panel="${panel}"] .panel-body`);
+                 return body && !body.querySelector('.panel-loading')
+                     && body.querySelector('.kpi, .js-plotly-plot .main-svg'); }""", arg=panel)
+        assert page.console_errors == []
+        assert page.external_requests == []
+        assert page.fits()
