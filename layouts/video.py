@@ -14,7 +14,9 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from dashboard.app import current_settings
+from dashboard.i18n import pick, say
 from data_access import case_list, status, video
+from data_access.vocabulary import CAMERA_KINDS
 
 LAYOUTS = (1, 4, 9, 16)
 DEFAULT_LAYOUT = 9
@@ -36,6 +38,23 @@ def href(layout: int, cameras: list[str], region: str | None) -> str:
     return "/video?" + urlencode(query, safe=",")
 
 
+def _lang() -> str:
+    try:
+        return current_settings().language
+    except Exception:  # noqa: BLE001 - outside a request (unit tests): Chinese
+        return "zh"
+
+
+def kind_label(kind: str, language: str) -> str:
+    return pick(CAMERA_KINDS[kind], language) if kind in CAMERA_KINDS else kind
+
+
+def protocol_label(stream_type: str, language: str) -> str:
+    if stream_type == "snapshot":
+        return say(language, "快照", "snapshot")
+    return video.STREAM_TYPES.get(stream_type, stream_type)
+
+
 def parse_layout(value) -> tuple[int, str | None]:
     if value in (None, ""):
         return DEFAULT_LAYOUT, None
@@ -45,7 +64,8 @@ def parse_layout(value) -> tuple[int, str | None]:
         n = None
     if n in LAYOUTS:
         return n, None
-    return DEFAULT_LAYOUT, f"布局只能是 1、4、9 或 16 画面，收到 {value!r}，已按 {DEFAULT_LAYOUT} 画面显示"
+    return DEFAULT_LAYOUT, say(_lang(), f"布局只能是 1、4、9 或 16 画面，收到 {value!r}，已按 {DEFAULT_LAYOUT} 画面显示",
+                               f"layout must be 1, 4, 9 or 16 windows, got {value!r}; showing {DEFAULT_LAYOUT}")
 
 
 def parse_codes(value) -> list[str]:
@@ -70,16 +90,18 @@ def add_camera(layout: int, codes: list[str], code: str) -> tuple[int, list[str]
     return grow(layout, len(codes)), codes
 
 
-def local_time(at) -> str:
-    return case_list.local_text(at, "%m-%d %H:%M:%S") if at else "未知"
+def local_time(at, language: str = "zh") -> str:
+    return case_list.local_text(at, "%m-%d %H:%M:%S") if at else say(language, "未知", "unknown")
 
 
-def events_list(events: list[video.CameraEventInfo]):
+def events_list(events: list[video.CameraEventInfo], language: str = "zh"):
     if not events:
         return None
     return html.Ul(className="vt-events", children=[
         html.Li(dcc.Link(href=f"/case/{e.case_no}" if e.case_no else "#", className="vt-event",
-                         title=f"{e.category} · 置信度 {e.confidence:.0%} · 打开案件 {e.case_no}", children=[
+                         title=say(language, f"{e.category} · 置信度 {e.confidence:.0%} · 打开案件 {e.case_no}",
+                                   f"{e.category} · confidence {e.confidence:.0%} · open case {e.case_no}"),
+                         children=[
                              html.Span(case_list.local_text(e.detected_at, "%H:%M"), className="vt-event-time"),
                              html.Span(e.category, className="vt-event-cat"),
                              html.Span(f"{e.confidence:.0%}", className="vt-event-conf")]))
@@ -88,41 +110,45 @@ def events_list(events: list[video.CameraEventInfo]):
 
 def tile(cam: video.CameraInfo, events: list | None = None, note: str | None = None) -> html.Div:
     """One camera tile. assets/video.js mounts the player; an offline camera never gets one."""
+    language = _lang()
     online = cam.status == "online" and bool(cam.stream_url)
-    last_seen = local_time(cam.last_seen_at)
+    last_seen = local_time(cam.last_seen_at, language)
     data = {"data-code": cam.code, "data-name": cam.name, "data-type": cam.stream_type,
             "data-status": cam.status, "data-last-seen": last_seen, "data-refresh": str(SNAPSHOT_SECONDS)}
     if online:
         data["data-url"] = cam.stream_url
-    kind = "AI" if cam.kind == "ai" else video.CAMERA_KINDS.get(cam.kind, cam.kind)
-    protocol = video.STREAM_TYPES.get(cam.stream_type, cam.stream_type)
+    kind = "AI" if cam.kind == "ai" else kind_label(cam.kind, language)
+    protocol = protocol_label(cam.stream_type, language)
     # The protocol is for engineers: on hover and in the maximised view, never on the wall.
     return html.Div(className="vt" + ("" if online else " vt-offline-state"), **data, children=[
         html.Div(className="vt-screen", children=[
             html.Div(className="vt-offline", children=[
-                html.Div("● 离线" if not online else "● 信号中断", className="vt-offline-title"),
+                html.Div(say(language, "● 离线", "● Offline") if not online else say(language, "● 信号中断", "● No signal"),
+                         className="vt-offline-title"),
                 html.Div(cam.name, className="vt-offline-name"),
-                html.Div(f"最后在线 {last_seen}", className="vt-offline-seen"),
+                html.Div(say(language, f"最后在线 {last_seen}", f"last seen {last_seen}"), className="vt-offline-seen"),
             ]),
-            html.Div("连接中…", className="vt-loading"),
+            html.Div(say(language, "连接中…", "Connecting…"), className="vt-loading"),
             html.Div(className="vt-osd", children=[html.Div(cam.name), html.Div(className="vt-clock")])
             if online and cam.stream_type in CLIP_TYPES else None,
         ]),
         html.Div(className="vt-bar", children=[
             html.Span(kind, className=f"vt-kind vt-kind-{cam.kind}"),
             html.Span(cam.name, className="vt-name",
-                      title=f"{cam.name} {cam.code} · {cam.region_name} · {cam.kind_label} · 接入协议 {protocol}"),
+                      title=f"{cam.name} {cam.code} · {cam.region_name} · {kind_label(cam.kind, language)} · "
+                            + say(language, f"接入协议 {protocol}", f"stream {protocol}")),
             html.Span(note, className="vt-note") if note else None,
             html.Span(f"{cam.code} · {protocol}", className="vt-type"),
-            html.Button("⤢", className="vt-max", title="最大化 / 还原 (Esc)"),
+            html.Button("⤢", className="vt-max", title=say(language, "最大化 / 还原 (Esc)", "Maximise / restore (Esc)")),
         ]),
-        events_list(events or []),
+        events_list(events or [], language),
     ])
 
 
-def empty_tile(n: int) -> html.Div:
-    return html.Div(className="vt vt-empty", children=html.Div(f"窗口 {n} · 从左侧列表或地图选择摄像机",
-                                                               className="vt-empty-text"))
+def empty_tile(n: int, language: str = "zh") -> html.Div:
+    return html.Div(className="vt vt-empty", children=html.Div(
+        say(language, f"窗口 {n} · 从左侧列表或地图选择摄像机", f"Window {n} · pick a camera from the list or the map"),
+        className="vt-empty-text"))
 
 
 def camera_map(settings, region: str | None) -> dl.MapContainer:
@@ -143,7 +169,8 @@ def camera_map(settings, region: str | None) -> dl.MapContainer:
 
 def side(settings, layout: int, codes: list[str], region: str | None, cameras: list[video.CameraInfo],
          regions: list[tuple[str, str, dict]]) -> html.Aside:
-    buttons = [dcc.Link(f"{n} 画面", href=href(n, codes, region), className="nav-link vw-layout"
+    language = settings.language
+    buttons = [dcc.Link(say(language, f"{n} 画面", f"{n} ×"), href=href(n, codes, region), className="nav-link vw-layout"
                         + (" active" if n == layout else ""), id=f"video-layout-{n}") for n in LAYOUTS]
     listed = [c for c in cameras if not region or c.region_code == region]
     items = []
@@ -154,17 +181,20 @@ def side(settings, layout: int, codes: list[str], region: str | None, cameras: l
                                       id={"type": "video-cam", "code": cam.code}, children=[
             html.Span(className=f"vw-dot status-{cam.status}"),
             html.Span(cam.name, className="vw-cam-name"),
-            html.Span(cam.kind_label, className="vw-cam-type")],
-            title=f"{cam.name} {cam.code} · 接入协议 {video.STREAM_TYPES.get(cam.stream_type, cam.stream_type)}")))
+            html.Span(kind_label(cam.kind, language), className="vw-cam-type")],
+            title=f"{cam.name} {cam.code} · " + say(language, "接入协议 ", "stream ")
+            + protocol_label(cam.stream_type, language))))
     return html.Aside(className="panel video-side", children=[
-        html.H2("视频监控", className="panel-title"),
+        html.H2(say(language, "视频监控", "Video"), className="panel-title"),
         html.Div(className="video-side-body", children=[
             html.Div(buttons, className="vw-layouts"),
             dcc.Dropdown(id=REGION, options=[{"label": name, "value": code} for code, name, _ in regions],
-                         value=region, placeholder="按镇街选择…", clearable=True, className="vw-region"),
+                         value=region, placeholder=say(language, "按镇街选择…", "Pick a town…"), clearable=True,
+                         className="vw-region"),
             html.Div(camera_map(settings, region), className="video-map-box"),
-            html.Div([f"摄像机 {len(listed)} 路", dcc.Link("清空画面", href=href(layout, [], None),
-                                                       className="vw-clear")], className="vw-count"),
+            html.Div([say(language, f"摄像机 {len(listed)} 路", f"{len(listed)} cameras"),
+                      dcc.Link(say(language, "清空画面", "Clear the wall"), href=href(layout, [], None),
+                               className="vw-clear")], className="vw-count"),
             html.Ul(items, className="vw-list"),
         ]),
     ])
@@ -173,6 +203,7 @@ def side(settings, layout: int, codes: list[str], region: str | None, cameras: l
 def layout(**query):
     settings = current_settings()
     url = settings.database_url
+    language = settings.language
     size, layout_problem = parse_layout(query.get("layout"))
     asked = parse_codes(query.get("cameras"))
     region = (query.get("region") or "").strip() or None
@@ -183,14 +214,16 @@ def layout(**query):
         regions = video.regions(url)
         region_names = {code: name for code, name, _ in regions}
         if region and region not in region_names:
-            warnings.append(f"未知镇街编码 {region}，已忽略")
+            warnings.append(say(language, f"未知镇街编码 {region}，已忽略", f"unknown town code {region}, ignored"))
             region = None
         if asked:
             shown, unknown = video.cameras_by_codes(url, tuple(asked))
             if unknown:
-                warnings.append("未知摄像机编号：" + "、".join(unknown) + "（已忽略）")
+                warnings.append(say(language, "未知摄像机编号：" + "、".join(unknown) + "（已忽略）",
+                                    "unknown camera codes: " + ", ".join(unknown) + " (ignored)"))
             if len(shown) > LAYOUTS[-1]:
-                warnings.append(f"最多 {LAYOUTS[-1]} 路画面，只显示前 {LAYOUTS[-1]} 路")
+                warnings.append(say(language, f"最多 {LAYOUTS[-1]} 路画面，只显示前 {LAYOUTS[-1]} 路",
+                                    f"at most {LAYOUTS[-1]} windows: showing the first {LAYOUTS[-1]}"))
                 shown = shown[:LAYOUTS[-1]]
             if len(shown) > size:
                 size = grow(size, len(shown))
@@ -198,16 +231,18 @@ def layout(**query):
             home = region or (regions[0][0] if regions else "")
             shown, own = video.wall_cameras(url, home, size)
             if own < len(shown):
-                info = (f"{region_names.get(home, home)}共 {own} 路摄像机，"
-                        f"另 {len(shown) - own} 路取自邻近镇街（画面上标出所在镇街）")
+                info = say(language, f"{region_names.get(home, home)}共 {own} 路摄像机，"
+                                     f"另 {len(shown) - own} 路取自邻近镇街（画面上标出所在镇街）",
+                           f"{region_names.get(home, home)} has {own} cameras; {len(shown) - own} more from "
+                           "neighbouring towns (each names its town)")
         events = video.recent_events(url, tuple(c.id for c in shown if c.kind == "ai"))
     except status.DB_ERRORS as exc:
         return html.Div(className="page page-message", children=[
-            html.H2("数据库不可用"), html.P(status.describe_error(exc))])
+            html.H2(say(language, "数据库不可用", "Database unavailable")), html.P(status.describe_error(exc))])
     codes = [c.code for c in shown] if asked else []
     home_region = shown[0].region_code if shown and not asked else None
     tiles = [tile(c, events.get(c.id), note=c.region_name if home_region and c.region_code != home_region else None)
-             for c in shown] + [empty_tile(n + 1) for n in range(len(shown), size)]
+             for c in shown] + [empty_tile(n + 1, language) for n in range(len(shown), size)]
     return html.Div(className="page video-page", children=[
         dcc.Location(id=URL, refresh="callback-nav"),
         dcc.Store(id=STATE, data={"layout": size, "cameras": codes or [c.code for c in shown], "region": region}),
@@ -223,15 +258,19 @@ def layout(**query):
 
 def nearby(url: str, case_no: str, radius_m: int = video.DEFAULT_RADIUS_M, limit: int = 4):
     """The case page's 周边视频: tiles of the nearest cameras, the discovering camera first."""
+    language = _lang()
     found = video.cameras_for_case(url, case_no, radius_m, limit)
     if not found:
-        return html.Div(f"{radius_m / 1000:g} 公里内没有摄像机", className="empty")
+        return html.Div(say(language, f"{radius_m / 1000:g} 公里内没有摄像机", f"no camera within {radius_m / 1000:g} km"),
+                        className="empty")
     events = video.recent_events(url, tuple(c.id for c, _m, _s in found if c.kind == "ai"), 2)
     wall = {1: 1, 2: 2}.get(len(found), 4)
-    tiles = [tile(cam, events.get(cam.id), note="发现本案" if source else f"{metres:.0f} 米")
+    tiles = [tile(cam, events.get(cam.id), note=say(language, "发现本案", "found this case") if source
+                  else say(language, f"{metres:.0f} 米", f"{metres:.0f} m"))
              for cam, metres, source in found]
     codes = ",".join(c.code for c, _m, _s in found)
     return html.Div(className="case-videos", children=[
         html.Div(tiles, className=f"video-wall wall-{wall}"),
-        dcc.Link("上墙查看 →", href=f"/video?layout={grow(1, len(tiles))}&cameras={codes}", className="vw-open"),
+        dcc.Link(say(language, "上墙查看 →", "On the wall →"), href=f"/video?layout={grow(1, len(tiles))}&cameras={codes}",
+                 className="vw-open"),
     ])
