@@ -2,7 +2,7 @@
 maintenance work and the landscaping cases; and the object kinds its figures drill into.
 
 Indicators (GB/T 50563-2010 城市园林绿化评价标准, within each 镇街's 建成区):
-- 建成区绿化覆盖率 = area(union(绿地 ∪ 行道树树冠) ∩ 建成区) / area(建成区)            target ≥ 40 %
+- 建成区绿化覆盖率 = area(union(绿地 ∪ 零星树木覆盖 ∪ 行道树树冠) ∩ 建成区) / area(建成区) target ≥ 40 %
 - 建成区绿地率     = area(union(公园/防护/附属绿地) ∩ 建成区) / area(建成区)            target ≥ 35 %
 - 人均公园绿地面积 = area(union(公园绿地) ∩ 建成区) / 常住人口                         target ≥ 10 m²
 - 公园绿地服务半径覆盖率 = area(居住用地 ∩ ∪ buffer(公园, 500 m if ≥ 1 hm² else 300 m if ≥ 0.2 hm²))
@@ -43,13 +43,15 @@ M_PER_DEG_LAT = 111_320.0
 LON0, LAT0 = 113.75, 22.95  # the projection's origin, the middle of Dongguan
 KX = M_PER_DEG_LAT * float(np.cos(np.radians(LAT0)))
 GREEN_KINDS = ("park", "protective", "attached")  # 绿地 inside 建成区 that 绿地率 counts
+COVER_KINDS = (*GREEN_KINDS, "canopy")  # 绿化覆盖 also counts 零星树木 outside green land
 TARGETS = {"cover_rate": 0.40, "green_rate": 0.35, "park_per_capita": 10.0, "service_rate": 0.80}
 INDICATORS = {"cover_rate": ("建成区绿化覆盖率", "Green cover"), "green_rate": ("建成区绿地率", "Green space ratio"),
               "park_per_capita": ("人均公园绿地面积", "Park m² per person"),
               "service_rate": ("公园绿地服务半径覆盖率", "Park service coverage")}
 SERVICE_RADII = ((10_000.0, 500.0), (2_000.0, 300.0))  # (park area from m², radius m)
 SPACE_KINDS = {"park": ("公园绿地", "Park"), "protective": ("防护绿地", "Protective green"),
-               "attached": ("附属绿地", "Attached green"), "regional": ("区域绿地", "Regional green")}
+               "attached": ("附属绿地", "Attached green"), "regional": ("区域绿地", "Regional green"),
+               "canopy": ("零星树木覆盖", "Scattered tree cover")}
 PARK_CLASSES = {"comprehensive": ("综合公园", "Comprehensive park"), "community": ("社区公园", "Community park"),
                 "theme": ("专类公园", "Theme park"), "pocket": ("游园", "Pocket park")}
 GRADES = {1: ("一级古树", "Grade 1"), 2: ("二级古树", "Grade 2"), 3: ("三级古树", "Grade 3"), 0: ("名木", "Notable tree")}
@@ -101,7 +103,7 @@ def indicator_table(url: str, year: int) -> pd.DataFrame:
         regions = conn.execute(select(Region.code, Region.name).order_by(Region.code)).all()
         zones = conn.execute(select(LandZone.region_code, LandZone.kind, LandZone.geometry)).all()
         spaces = conn.execute(select(GreenSpace.region_code, GreenSpace.kind, GreenSpace.area_m2, GreenSpace.geometry)
-                              .where(GreenSpace.opened_year <= year, GreenSpace.kind.in_(GREEN_KINDS))).all()
+                              .where(GreenSpace.opened_year <= year, GreenSpace.kind.in_(COVER_KINDS))).all()
         trees = conn.execute(select(StreetTree.region_code, StreetTree.lon, StreetTree.lat, StreetTree.crown_m)
                              .where(StreetTree.planted_year <= year)).all()
         people = dict(conn.execute(select(RegionPopulation.region_code, RegionPopulation.population)
@@ -115,6 +117,7 @@ def indicator_table(url: str, year: int) -> pd.DataFrame:
         target[code] = geom if target.get(code) is None else target[code].union(geom)
     green_geoms = _geoms([s.geometry for s in spaces]) if spaces else np.array([], dtype=object)
     is_park = np.array([s.kind == "park" for s in spaces], dtype=bool)
+    is_green = np.array([s.kind in GREEN_KINDS for s in spaces], dtype=bool)
     space_region = np.array([s.region_code for s in spaces])
     # Every park serves the residents around it, across town borders too.
     buffers = []
@@ -142,7 +145,7 @@ def indicator_table(url: str, year: int) -> pd.DataFrame:
             built_m2 = green_m2 = cover_m2 = park_m2 = 0.0
         else:
             built_m2 = b.area
-            green_m2 = union_area_within(green_geoms[mine], b)
+            green_m2 = union_area_within(green_geoms[mine & is_green], b)
             park_m2 = union_area_within(green_geoms[mine & is_park], b)
             cover_m2 = union_area_within(np.concatenate([green_geoms[mine], crowns[tree_region == code]]), b)
         residential_m2 = r.area if r is not None else 0.0

@@ -27,6 +27,7 @@ RESIDENTIAL_SHARE = 0.34  # of the built-up grids
 PARK_PER_PERSON = {"centre": 10.5, "industrial": 11.0, "mixed": 13.0}  # m² per person, mean target
 COVER_TARGET = {"centre": 0.43, "industrial": 0.40, "mixed": 0.45}  # mean green cover of built-up land
 REGIONAL_PARKS = 22  # 森林公园 / 郊野公园 outside the built-up area
+CANOPY_SHARE = 0.8  # built-up grids with a patch of 零星树木 cover (counts for 覆盖率, not 绿地率)
 STREET_TREES = 60_000
 ANCIENT_TREES = 1_320
 SPECIES = {"小叶榕": 0.2, "大叶榕": 0.1, "樟树": 0.1, "宫粉紫荆": 0.1, "秋枫": 0.08, "凤凰木": 0.06,
@@ -103,7 +104,7 @@ def seed_landscaping(writer, rng, city, now: datetime) -> dict:
         park_area, short = 0.0, town.name.removesuffix("街道").removesuffix("镇")
         for n, k in enumerate(slots):
             cell = built[k]
-            fraction = np.clip(rng.normal(cover * 1.6, 0.12), 0.05, 0.98)
+            fraction = np.clip(rng.normal(cover * 1.45, 0.12), 0.05, 0.98)
             is_park = park_area < park_target and rng.random() < 0.5
             c = cell.centroid
             shape = cell.intersection(_blob(rng, c.x, c.y, 300, c.y))
@@ -126,6 +127,17 @@ def seed_landscaping(writer, rng, city, now: datetime) -> dict:
             spaces.append((len(spaces) + 1, f"LD{len(spaces) + 1:05d}", name[:64], kind, park_class, town.code,
                            round(area, 1), int(rng.integers(1995, now.year)), round(p.x, 6), round(p.y, 6),
                            geometry_json(shape)))
+            if rng.random() < CANOPY_SHARE:  # 零星树木: tree cover in a corner of the grid, outside green land
+                minx, miny, maxx, maxy = cell.bounds
+                corner_x = c.x + rng.choice([-1, 1]) * 0.36 * (maxx - minx)
+                corner_y = c.y + rng.choice([-1, 1]) * 0.36 * (maxy - miny)
+                patch = cell.intersection(_blob(rng, corner_x, corner_y, float(rng.uniform(45, 85)), c.y))
+                if not patch.is_empty and patch.geom_type in ("Polygon", "MultiPolygon"):
+                    q = patch.representative_point()
+                    spaces.append((len(spaces) + 1, f"LD{len(spaces) + 1:05d}",
+                                   f"{short}{town.roads[(n + 3) % len(town.roads)]}零星树木", "canopy", None, town.code,
+                                   round(float(landscaping.areas_m2([patch])[0]), 1), int(rng.integers(1995, now.year)),
+                                   round(q.x, 6), round(q.y, 6), geometry_json(patch)))
     # 森林公园 / 郊野公园 outside the built-up area (inventory only; GB/T 50563 counts 建成区).
     for n in range(REGIONAL_PARKS):
         t_index = int(rng.integers(len(towns)))
