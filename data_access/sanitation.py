@@ -75,8 +75,10 @@ TOILET_CASES = select(func.count()).select_from(Case).where(toilet_case_conditio
 
 
 def _today_station_tonnes():
+    # The day is bound when the query runs (callable_), not when the column is declared at import.
+    today = bindparam("san_today", callable_=local_today, type_=TransferStationDay.day.type)
     return (select(TransferStationDay.tonnes).where(TransferStationDay.station_id == TransferStation.id,
-                                                    TransferStationDay.day == local_today())
+                                                    TransferStationDay.day == today)
             .correlate(TransferStation).scalar_subquery())
 
 
