@@ -15,6 +15,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from dashboard.i18n import plotly_config, plotly_layout
 from dashboard.panels import View
 
 TEXT = "#dcebff"
@@ -68,7 +69,10 @@ def figure(view: View, *, legend: bool = False, margin=(0.6, 0.6, 0.5, 1.6), **l
                "title": {"font": {"size": TICK * rem, "color": MUTED}}, "automargin": True},
         **layout,
     )
+    # Numbers in the page's language: no k/M suffixes on Chinese axes (12,000, not 12k).
+    fig.update_layout(plotly_layout(view.language))
     fig._cockpit_rem = rem  # graph() keeps every font of this figure at or above MIN_TEXT rem
+    fig._cockpit_language = view.language  # graph() passes Plotly's locale for it
     return fig
 
 
@@ -77,14 +81,26 @@ def graph(panel_id: str, fig: go.Figure) -> dcc.Graph:
 
     Fonts a builder set below MIN_TEXT rem are raised to it (figures made by `figure`)."""
     rem = getattr(fig, "_cockpit_rem", None)
+    language = getattr(fig, "_cockpit_language", None) or _language()
     if rem:
         fig = fig.to_plotly_json()
         _floor_fonts(fig, MIN_TEXT * rem)
     return dcc.Graph(
         id={"type": "panel-graph", "id": panel_id}, figure=fig, responsive=True,
-        config={"displayModeBar": False, "displaylogo": False, "topojsonURL": TOPOJSON_URL},
+        config={"displayModeBar": False, "displaylogo": False, "topojsonURL": TOPOJSON_URL,
+                **plotly_config(language)},
         className="panel-graph",
     )
+
+
+def _language() -> str:
+    """The app's language, for a figure not made by `figure` (Plotly's locale follows it)."""
+    try:
+        from dashboard.app import current_settings
+
+        return current_settings().language
+    except RuntimeError:  # outside a request (a unit test building a panel)
+        return "zh"
 
 
 def empty(view: View, zh: str = "暂无数据", en: str = "No data") -> html.Div:

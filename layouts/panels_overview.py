@@ -9,7 +9,7 @@ from dashboard.i18n import number
 from dashboard.panels import Panel, View, register
 from data_access import boards
 from data_access.clock import LOCAL_OFFSET
-from data_access.lifecycle import STATUS_LABELS
+from data_access.lifecycle import status_label
 from data_access.vocabulary import SOURCES, label
 
 from .charts import (BASE, GRADE_COLORS, GRADE_RANGES, MUTED, NO_GRADE_COLOR, SERIES, TICK, donut, empty, figure,
@@ -236,7 +236,7 @@ def latest_cases(df, view: View):
         html.Span(t.strftime("%H:%M"), className="feed-time"),
         html.Span(regions.get(r, r).removesuffix("街道").removesuffix("镇"), className="feed-region"),
         html.Span(categories[c][1], className="feed-category"),
-        html.Span(STATUS_LABELS.get(s, s), className=f"feed-status status-{s}"),
+        html.Span(status_label(s, view.language), className=f"feed-status status-{s}"),
     ], href=f"/case/{no}", className="feed-row" + (" urgent" if u == "urgent" else ""))
         for no, t, r, c, s, u in zip(df["case_no"], pd.to_datetime(df["reported_at"]) + LOCAL_OFFSET,
                                      df["region_code"], df["category_id"],
