@@ -15,6 +15,7 @@ from datetime import timedelta
 
 import pandas as pd
 from sqlalchemy import and_, bindparam, case, func, insert, literal, select, update
+from sqlalchemy.orm import Session
 
 from . import geo_layers, objects
 from .cache import memoize
@@ -495,7 +496,10 @@ FIX_SECONDS = 30  # vehicles report a GPS fix every 30 s
 MEAN_STINT_S = 1800  # mean time a vehicle stays working or idle before switching
 MEAN_ONLINE_S = 20 * 3600
 MEAN_OFFLINE_S = 2 * 3600
-MEAN_TOILET_S = {"open": 6 * 3600, "cleaning": 1200, "fault": 3 * 3600}
+MEAN_TOILET_S = {"cleaning": 1200, "fault": 3 * 3600}  # how long a cleaning or a fault lasts
+CLEANING_EVERY_S = 3 * 3600  # an open toilet is cleaned every 3 hours on average
+FAULT_EVERY_S = 10 * 24 * 3600  # and breaks down every 10 days
+FAULT_REPORTED = 0.05  # share of new faults an inspector reports as a 03001 case (the rest: fixed on the spot)
 SWEPT_SHARE = 0.92  # of a sweeper's km is spent sweeping
 _routes: dict[tuple[str, int], tuple[list, list]] = {}  # (database, vehicle id) -> (coords, cumulative m)
 _last_tick: dict[str, object] = {}
@@ -565,8 +569,11 @@ def live_tick(conn, rng, now, force: bool = False) -> int:
     """Move the fleet, grow today's totals and change toilets' states; returns the vehicles that moved.
 
     Runs at most every FIX_SECONDS per database (the GPS interval) unless `force`; each vehicle
-    online gets a new fix, working ones advance along their route at their speed.
+    online gets a new fix, working ones advance along their route at their speed. Given a Session
+    (the simulator's), some new toilet faults are also reported as 03001 cases through submit_case.
     """
+    session = conn if isinstance(conn, Session) else None  # a Session can also report toilet faults as cases
+    conn = session.connection() if session is not None else conn
     key = str(conn.engine.url)
     last = _last_tick.get(key)
     if not force and last is not None and (now - last).total_seconds() < FIX_SECONDS:
@@ -624,7 +631,7 @@ def live_tick(conn, rng, now, force: bool = False) -> int:
             km=dt.c.km + bindparam("b_km"), area_m2=dt.c.area_m2 + bindparam("b_area"),
             work_hours=dt.c.work_hours + bindparam("b_hours")), work)
     _grow_today(conn, key, today, elapsed)
-    _toilet_states(conn, rng, now, elapsed)
+    _toilet_states(conn, rng, now, elapsed, session)
     return moved
 
 
@@ -645,15 +652,31 @@ def _grow_today(conn, key: str, today, elapsed: float) -> None:
             tonnes=st.c.tonnes + bindparam("b_t")), station_rows)
 
 
-def _toilet_states(conn, rng, now, elapsed: float) -> None:
-    rows = conn.execute(select(T.id, T.status)).all()
-    changes = []
-    for tid, status in rows:
-        if rng.random() >= 1 - math.exp(-elapsed / MEAN_TOILET_S.get(status, 3600)):
+def _toilet_states(conn, rng, now, elapsed: float, session=None) -> None:
+    """Toilets change state; some faults are reported as 03001 cases at the toilet (the case write path)."""
+    rows = conn.execute(select(T.id, T.status, T.name, T.lon, T.lat)).all()
+    changes, faults = [], []
+    p_clean, p_fault = 1 - math.exp(-elapsed / CLEANING_EVERY_S), 1 - math.exp(-elapsed / FAULT_EVERY_S)
+    for tid, status, name, lon, lat in rows:
+        roll = rng.random()
+        if status == "open":
+            new = "fault" if roll < p_fault else "cleaning" if roll < p_fault + p_clean else None
+        else:
+            new = "open" if roll < 1 - math.exp(-elapsed / MEAN_TOILET_S.get(status, 3600)) else None
+        if new is None:
             continue
-        new = "open" if status != "open" else ("cleaning" if rng.random() < 0.8 else "fault")
         changes.append({"b_id": tid, "b_status": new, "b_since": now.replace(microsecond=0)})
+        if new == "fault" and session is not None and rng.random() < FAULT_REPORTED:
+            faults.append((name, lon, lat))
     tt = T.__table__
     if changes:
         conn.execute(update(tt).where(tt.c.id == bindparam("b_id")).values(
             status=bindparam("b_status"), status_since=bindparam("b_since")), changes)
+    if faults:
+        from .cases import NewCase, submit_case
+
+        for name, lon, lat in faults:
+            submit_case(session, NewCase(category_code=TOILET_CATEGORY, source="inspector", lon=lon, lat=lat,
+                                         reported_at=now.replace(microsecond=0),
+                                         description=f"公共厕所故障：{name}", address=name),
+                        actor="环卫巡查员", now=now.replace(microsecond=0))

@@ -16,7 +16,13 @@ import shapely
 from data_access import sanitation
 from data_access.clock import LOCAL_OFFSET
 from data_access.models_sanitation import (
-    CleaningArea, PublicToilet, SanitationVehicle, SanitationVehicleDay, TransferStation, TransferStationDay, WasteDay,
+    CleaningArea,
+    PublicToilet,
+    SanitationVehicle,
+    SanitationVehicleDay,
+    TransferStation,
+    TransferStationDay,
+    WasteDay,
 )
 
 from .city import PROFILE_DENSITY, random_points_in_grids
@@ -55,7 +61,7 @@ STATIONS = 320
 STATION_SHARE = 0.85  # of collected waste passes a transfer station, the rest goes direct
 STATION_CAPACITIES = (50, 80, 100, 150, 200, 300)
 TOILETS = 2300
-TOILET_STATUS_P = {"open": 0.85, "cleaning": 0.10, "fault": 0.05}
+TOILET_STATUS_P = {"open": 0.885, "cleaning": 0.10, "fault": 0.015}  # about the live rates' steady state
 TOILET_AT_CASES = 0.5  # at most this share of toilets stand where 03001 cases were reported
 
 

@@ -82,7 +82,7 @@ class Simulator:
             if self.last_reading is None or now - self.last_reading >= timedelta(minutes=1):
                 self._read_sensors(session, now)
                 self.last_reading = now
-            sanitation.live_tick(session.connection(), self.rng, now)  # 市容环卫: GPS fixes every 30 s, today's totals
+            sanitation.live_tick(session, self.rng, now)  # 市容环卫: GPS fixes every 30 s, today's totals, toilets
             landscaping_seed.tick(session, self.rng, now, seconds)  # 园林绿化: today's planned work gets done
             gas_seed.tick(session, self.rng, now, seconds)  # 燃气安全: alarms handled, 入户安检 visits
             enforcement_seed.simulate(session, self.rng, now, seconds / 60, self.speed)  # 城管执法: cases move on

@@ -12,9 +12,9 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from browser import open_page, serve
 from sqlalchemy import create_engine
 
-from browser import open_page, serve
 from data_access import clock
 from data_access import sanitation as san
 
@@ -61,7 +61,7 @@ def follow(page, link, pattern: str):
         try:
             page.page.wait_for_function("(p) => new RegExp(p).test(location.href)", arg=pattern, timeout=20_000)
             return
-        except Exception:  # noqa: BLE001 - playwright's TimeoutError: try the click again
+        except Exception:  # playwright's TimeoutError: try the click again
             continue
     raise AssertionError(f"{pattern} never opened; at {page.page.url}")
 

@@ -14,7 +14,11 @@ from dashboard.panels import View
 from data_access import clock, objects
 from data_access.filters import Scope
 from data_access.models_sanitation import (
-    PublicToilet, SanitationVehicle, SanitationVehicleDay, TransferStation, TransferStationDay,
+    PublicToilet,
+    SanitationVehicle,
+    SanitationVehicleDay,
+    TransferStation,
+    TransferStationDay,
 )
 
 

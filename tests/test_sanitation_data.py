@@ -18,9 +18,15 @@ from data_access import sanitation as san
 from data_access.filters import Scope
 from data_access.models import Case, Category
 from data_access.models_sanitation import (
-    CleaningArea, PublicToilet, SanitationVehicle, SanitationVehicleDay, TransferStation, TransferStationDay, WasteDay,
+    CleaningArea,
+    PublicToilet,
+    SanitationVehicle,
+    SanitationVehicleDay,
+    TransferStation,
+    TransferStationDay,
+    WasteDay,
 )
-from layouts import panels_sanitation as panels
+from layouts import panels_sanitation  # noqa: F401  (registers the board's panels)
 from seeds.sanitation import CITY_TONNES, FLEET
 
 LOCAL = timedelta(hours=8)
@@ -214,7 +220,7 @@ def test_magnitudes_are_plausible(seeded):
     assert 0.99 < month["harmless_rate"] <= 1.0
     festival = san.waste(url, Scope(date(2026, 2, 15), date(2026, 2, 21)))
     march = san.waste(url, Scope(date(2026, 3, 9), date(2026, 3, 15)))
-    kitchen = lambda d: float(d["by_class"].set_index("waste_class").at["kitchen", "tonnes"])  # noqa: E731
+    kitchen = lambda d: float(d["by_class"].set_index("waste_class").at["kitchen", "tonnes"])
     assert kitchen(festival) > 1.15 * kitchen(march)
     assert festival["total"] < march["total"]  # the migrant city empties for the holiday
     rate = san.vehicle_work(url, Scope(today - timedelta(days=30), today - timedelta(days=1)))["mech_rate"]
@@ -257,4 +263,27 @@ def test_live_hook_moves_vehicles_and_grows_today(seeded_sqlite, tmp_path):
     assert len(changed) >= moved * 0.9
     assert after[1] > first[1] > before[1] - 1e-9
     assert after[2] > before[2] and after[3] > before[3]
+
+    # Given the simulator's Session, new toilet faults are reported as 03001 cases at the toilet.
+    from sqlalchemy import func
+    from sqlalchemy.orm import Session
+
+    def toilet_cases():
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(Case).join(Category, Category.id == Case.category_id)
+                                .where(Category.code == san.TOILET_CATEGORY)).scalar_one()
+
+    reported = toilet_cases()
+    for hour in range(1, 25):
+        with Session(engine) as session:
+            san.live_tick(session, rng, now + timedelta(hours=hour), force=True)
+            session.commit()
+    assert toilet_cases() > reported
+    with engine.connect() as conn:
+        newest = conn.execute(select(Case.description, Case.lon, Case.lat).join(Category, Category.id == Case.category_id)
+                              .where(Category.code == san.TOILET_CATEGORY).order_by(Case.id.desc()).limit(1)).one()
+        at = conn.execute(select(func.count()).select_from(PublicToilet).where(
+            PublicToilet.lon.between(newest.lon - san.DLON, newest.lon + san.DLON),
+            PublicToilet.lat.between(newest.lat - san.DLAT, newest.lat + san.DLAT))).scalar_one()
+    assert newest.description.startswith("公共厕所故障") and at >= 1
     engine.dispose()
