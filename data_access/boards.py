@@ -77,9 +77,14 @@ def counts(url: str, scope: Scope, by: tuple[str, ...] = ()) -> pd.DataFrame:
         merged = pd.concat([stored.reset_index(drop=True), live.reset_index(drop=True)], axis=1)
     else:
         merged = stored.merge(live, on=list(by), how="outer")
-    merged[[*STORED_MEASURES, *LIVE_MEASURES]] = merged[[*STORED_MEASURES, *LIVE_MEASURES]].fillna(0).astype(int)
-    merged[list(DURATIONS)] = merged[list(DURATIONS)].fillna(0.0).astype(float)
-    return merged
+    return _typed(merged)
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """Counts as int and durations as float, also for an empty result (whose columns are object)."""
+    df[[*STORED_MEASURES, *LIVE_MEASURES]] = df[[*STORED_MEASURES, *LIVE_MEASURES]].fillna(0).astype(int)
+    df[list(DURATIONS)] = df[list(DURATIONS)].fillna(0.0).astype(float)
+    return df
 
 
 def indicator_table(url: str, scope: Scope, by: tuple[str, ...], weights: dict | None = None) -> pd.DataFrame:
@@ -197,7 +202,8 @@ def counts_from_cases(url: str, scope: Scope, by: tuple[str, ...] = ()) -> pd.Da
     if by:
         q = q.group_by(*keys)
     with get_engine(url).connect() as conn:
-        return pd.DataFrame(conn.execute(q).mappings().all(), columns=[*by, *STORED_MEASURES, *LIVE_MEASURES, *DURATIONS])
+        return _typed(pd.DataFrame(conn.execute(q).mappings().all(),
+                                   columns=[*by, *STORED_MEASURES, *LIVE_MEASURES, *DURATIONS]))
 
 
 @memoize(CACHE_SECONDS)

@@ -207,3 +207,33 @@ def test_first_requests_of_a_fresh_app_do_not_race_its_setup(mini_city_sqlite, m
     app = create_app(make_settings(mini_city_sqlite.url))
     assert app._got_first_request["setup_server"]
     assert "..cockpit-freshness.children...cockpit-freshness.className.." in app.callback_map
+
+
+def test_concurrent_calls_of_one_memoized_value_compute_it_once(mini_city_sqlite, make_settings):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from data_access.cache import memoize
+
+    calls = []
+    started = threading.Event()
+
+    @memoize(60)
+    def slow_square(x):
+        calls.append(x)
+        started.wait(timeout=30)  # hold the first caller until every thread has asked
+        return x * x
+
+    app = create_app(make_settings(mini_city_sqlite.url))
+
+    def ask(x):
+        with app.server.app_context():
+            return slow_square(x)
+
+    with ThreadPoolExecutor(8) as pool:
+        same = [pool.submit(ask, 7) for _ in range(6)]
+        other = pool.submit(ask, 8)
+        time.sleep(0.5)
+        started.set()
+        assert [f.result() for f in same] == [49] * 6 and other.result() == 64
+    assert sorted(calls) == [7, 8]
