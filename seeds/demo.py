@@ -170,9 +170,9 @@ def seed_demo(engine: Engine, cases: int = DEFAULT_CASES, seed: int = 42, progre
         rollups.rebuild(conn)
         maps.seed_maps(writer, np.random.default_rng([seed, 4]), city, now)  # own stream: cases unchanged
         video_seed.seed_video(writer, np.random.default_rng([seed, 6]), now)  # streams, AI events, media
+        sanitation_seed.seed_sanitation(writer, np.random.default_rng([seed, 7]), city, now)  # 市容环卫
         landscaping_seed.seed_landscaping(writer, np.random.default_rng([seed, 8]), city, now)  # 园林绿化
         gas_seed.seed_gas_safety(writer, np.random.default_rng([seed, 10]), city, now, cases)  # 燃气安全
-        sanitation_seed.seed_sanitation(writer, np.random.default_rng([seed, 7]), city, now)  # 市容环卫
         enforcement_seed.seed_enforcement(writer, np.random.default_rng([seed, 9]), now)  # 城管执法
         image_seed.seed_image(writer, np.random.default_rng([seed, 11]), now)  # 城管形象: visits of closed cases
         meta = {"seed": str(seed), "seed_cases": str(cases), "seeded_at": now.isoformat(), "demo_city": JURISDICTION["name"]}
