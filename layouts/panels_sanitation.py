@@ -24,6 +24,11 @@ PROBLEM_BARS = 4  # rows that fit at every screen size (text scales with the scr
 REGION_BARS = 5
 
 
+def tonne(view) -> str:
+    """The unit of waste in the page's language."""
+    return view.zh("吨", "t")
+
+
 def _pick(pair, view: View) -> str:
     return pair[0] if view.language == "zh" else pair[1]
 
@@ -82,8 +87,8 @@ def kpis(data: dict, view: View):
         kpi(view.zh("机械化清扫率", "Mechanised sweeping"), percent(work["mech_rate"]),
             view.drill_objects("vehicle_days", sweeping=1),
             note=view.zh(f"道路 {compact(work['road_area'], 'zh')} m²/日", f"roads {compact(work['road_area'], 'en')} m²/day")),
-        kpi(view.zh("日均清运量", "Collected per day"), f"{waste['total'] / max(waste['days'], 1):,.0f} t",
-            view.drill_objects("waste_days"), note=view.zh(f"合计 {compact(waste['total'], 'zh')} t",
+        kpi(view.zh("日均清运量", "Collected per day"), f"{waste['total'] / max(waste['days'], 1):,.0f} {tonne(view)}",
+            view.drill_objects("waste_days"), note=view.zh(f"合计 {compact(waste['total'], 'zh')} 吨",
                                                            f"total {compact(waste['total'], 'en')} t")),
         kpi(view.zh("回收利用率", "Recycling rate"), percent(waste["recycling_rate"]),
             view.drill_objects("waste_days"), note=view.zh(f"目标 ≥ {san.RECYCLING_TARGET:.0%}",
@@ -169,7 +174,7 @@ def waste_trend(data: dict, view: View):
         fig.add_scatter(x=list(grid.index), y=grid[cls], name=name, mode="lines", stackgroup="waste",
                         line={"color": CLASS_COLORS[cls], "width": 0.08 * view.rem},
                         customdata=[view.drill_objects("waste_days", waste_class=cls, **_day_range(d)) for d in grid.index],
-                        hovertemplate="%{x|%m-%d} " + name + " %{y:,.0f} t<extra></extra>")
+                        hovertemplate="%{x|%m-%d} " + name + " %{y:,.0f} " + tonne(view) + "<extra></extra>")
     fig.update_xaxes(tickformat="%m-%d")
     fig.update_yaxes(title={"text": view.zh("吨/日", "t/day"), "font": {"size": TICK * view.rem}}, rangemode="tozero")
     return graph("sanitation.waste_trend", fig)
@@ -195,7 +200,7 @@ def waste_mix(data: dict, view: View):
                                _pick(san.WASTE_CLASSES[c], view)], className="san-name"),
                     html.Span(className="san-bar", children=html.Span(style={
                         "width": f"{100 * t / total:.1f}%", "background": CLASS_COLORS[c]})),
-                    html.Span(f"{compact(t, view.language)} t · {percent(t / total)}", className="san-value")],
+                    html.Span(f"{compact(t, view.language)} {tonne(view)} · {percent(t / total)}", className="san-value")],
                    href=view.drill_objects("waste_days", waste_class=c), className="san-row")
             for c, t in zip(by_class["waste_class"], by_class["tonnes"])]
     return html.Div([
@@ -222,7 +227,7 @@ def waste_regions(data: dict, view: View):
                         html.Span(style={"width": f"{100 * grid.at[r, c] / top:.1f}%", "background": CLASS_COLORS[c]},
                                   title=_pick(san.WASTE_CLASSES[c], view))
                         for c in ("other", "kitchen", "recyclable", "hazardous") if c in grid]),
-                    html.Span(f"{compact(grid.at[r, 'total'], view.language)} t", className="san-value")],
+                    html.Span(f"{compact(grid.at[r, 'total'], view.language)} {tonne(view)}", className="san-value")],
                    href=view.drill_objects("waste_days", region=r), className="san-row")
             for r in grid.index]
     key = html.Div([html.Span([html.Span(className="san-swatch", style={"background": CLASS_COLORS[c]}),
@@ -246,13 +251,13 @@ def station_load(df: pd.DataFrame, view: View):
     rows = [html.A([html.Span(name, className="san-name"),
                     html.Span(className="san-bar", children=html.Span(style={
                         "width": f"{min(load, 1.2) / 1.2 * 100:.0f}%", "background": BAND_COLORS[band]})),
-                    html.Span(f"{t:,.0f}/{cap:,.0f} t", className="san-value")],
+                    html.Span(f"{t:,.0f}/{cap:,.0f} {tonne(view)}", className="san-value")],
                    href=f"/object/transfer_stations/{code}", className="san-row")
             for code, name, t, cap, load, band in zip(top["code"], top["name"], top["tonnes"], top["capacity"],
                                                        top["load"], top["band"])]
     return html.Div([
         html.Div([html.Span(f"{df['tonnes'].sum():,.0f}", className="stat-value"),
-                  html.Span(view.zh(f" t 转运量 / 设计 {df['capacity'].sum():,.0f} t · {day:%m-%d}",
+                  html.Span(view.zh(f" 吨 转运量 / 设计 {df['capacity'].sum():,.0f} 吨 · {day:%m-%d}",
                                     f" t through / capacity {df['capacity'].sum():,.0f} t · {day:%m-%d}"),
                             className="stat-unit")], className="stat-line"),
         bands, html.Div(rows, className="san-table san-grow"),
