@@ -31,15 +31,19 @@ class View:
     def zh(self, zh: str, en: str) -> str:
         return zh if self.language == "zh" else en
 
-    def drill(self, **params) -> str:
-        """The /cases link for this view narrowed by `params` (None values drop a key)."""
-        merged = dict(parse_qsl(self.search.lstrip("?")))
+    def _narrowed(self, params: dict, keep=None) -> str:
+        """This view's query (only the `keep` keys, if given) narrowed by `params`; None drops a key."""
+        merged = {k: v for k, v in parse_qsl(self.search.lstrip("?")) if keep is None or k in keep}
         for key, value in params.items():
             if value is None:
                 merged.pop(key, None)
             else:
                 merged[key] = str(value)
-        return "/cases?" + urlencode(merged)
+        return urlencode(merged)
+
+    def drill(self, **params) -> str:
+        """The /cases link for this view narrowed by `params` (None values drop a key)."""
+        return "/cases?" + self._narrowed(params)
 
     def drill_day(self, day, **params) -> str:
         return self.drill(range="custom", **{"from": str(day), "to": str(day)}, **params)
@@ -47,13 +51,7 @@ class View:
     def drill_objects(self, kind_id: str, /, **params) -> str:
         """The /objects/<kind> link (data_access.objects) with this view's region and time range,
         narrowed by the kind's named filters in `params` (None values drop a key)."""
-        merged = {k: v for k, v in parse_qsl(self.search.lstrip("?")) if k in ("region", "range", "from", "to")}
-        for key, value in params.items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = str(value)
-        return f"/objects/{kind_id}?" + urlencode(merged)
+        return f"/objects/{kind_id}?" + self._narrowed(params, keep=("region", "range", "from", "to"))
 
 
 @dataclass(frozen=True)

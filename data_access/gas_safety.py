@@ -481,7 +481,4 @@ def _short(value: str) -> str:
     return value
 
 
-try:
-    _register_kinds()
-except ImportError:  # the object list (data_access/objects.py) is not there yet
-    pass
+_register_kinds()

@@ -451,7 +451,4 @@ def _text(value: str) -> str:
     return value
 
 
-try:
-    _register_kinds()
-except ImportError:  # the object list (data_access/objects.py) is not there yet
-    pass
+_register_kinds()

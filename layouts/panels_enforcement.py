@@ -2,7 +2,6 @@
 object list (/objects/<kind>) with the same named filters its data function counts by."""
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode
 
 from dash import dcc, html
 from plotly.subplots import make_subplots
@@ -14,21 +13,8 @@ from data_access import enforcement as enf
 from .charts import LAMP_COLORS, MUTED, SERIES, TEXT, donut, empty, figure, graph, kpi, percent
 
 F = 0.9  # rem: every chart text on these boards (the boards' floor is 0.875 rem)
-KEEP = ("region", "range", "from", "to")
 ROWS = 6  # bars a third-height panel shows with every label readable at 1080p
 SIDE_LEGEND = {"orientation": "v", "x": 1, "xanchor": "right", "y": 0, "yanchor": "bottom"}  # the board filters an object list understands
-
-
-def objects_link(view: View, kind_id: str, /, **params) -> str:
-    """The /objects/<kind> list for this view narrowed by `params` (None drops a key): what
-    View.drill_objects gives, with the kind positional-only so a filter may be named `kind`."""
-    merged = {k: v for k, v in parse_qsl(view.search.lstrip("?")) if k in KEEP}
-    for key, value in params.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = str(value)
-    return f"/objects/{kind_id}?" + urlencode(merged)
 
 
 def label(table: dict, code, view: View) -> str:
@@ -66,18 +52,18 @@ def kpis(data: dict, view: View):
     ec = "enforcement_cases"
     days = data["avg_days"]
     tiles = [
-        kpi(view.zh("立案", "Filed"), number(data["filed"]), objects_link(view, ec)),
-        kpi(view.zh("已结案", "Closed"), number(data["closed"]), objects_link(view, ec, status="closed"),
+        kpi(view.zh("立案", "Filed"), number(data["filed"]), view.drill_objects(ec)),
+        kpi(view.zh("已结案", "Closed"), number(data["closed"]), view.drill_objects(ec, status="closed"),
             note=percent(data["closed"] / data["filed"]) if data["filed"] else None),
-        kpi(view.zh("在办", "Open"), number(data["open"]), objects_link(view, ec, open="1")),
-        kpi(view.zh("超期", "Overdue"), number(data["overdue"]), objects_link(view, ec, overdue="1"),
+        kpi(view.zh("在办", "Open"), number(data["open"]), view.drill_objects(ec, open="1")),
+        kpi(view.zh("超期", "Overdue"), number(data["overdue"]), view.drill_objects(ec, overdue="1"),
             tone="alarm" if data["overdue"] else ""),
         kpi(view.zh("平均办案时长", "Average duration"),
-            "—" if days is None else view.zh(f"{days:.1f} 天", f"{days:.1f} d"), objects_link(view, ec, status="closed"),
+            "—" if days is None else view.zh(f"{days:.1f} 天", f"{days:.1f} d"), view.drill_objects(ec, status="closed"),
             note=view.zh("立案至结案", "filed to closed")),
-        kpi(view.zh("罚款决定", "Fines decided"), money(data["fines_decided"], view), objects_link(view, ec, penalty="fine"),
+        kpi(view.zh("罚款决定", "Fines decided"), money(data["fines_decided"], view), view.drill_objects(ec, penalty="fine"),
             note=view.zh(f"{number(data['fined'])} 件", f"{number(data['fined'])} cases")),
-        kpi(view.zh("罚款收缴", "Fines collected"), money(data["fines_paid"], view), objects_link(view, ec, paid="1"),
+        kpi(view.zh("罚款收缴", "Fines collected"), money(data["fines_paid"], view), view.drill_objects(ec, paid="1"),
             note=view.zh("收缴率 ", "collected ") + percent(data["fines_paid"] / data["fines_decided"])
             if data["fines_decided"] else None),
     ]
@@ -94,21 +80,21 @@ def procedure(df, view: View):
         part = open_df[open_df["procedure"] == proc].set_index("status")
         counts = [int(part["cases"].get(s, 0)) for s in statuses]
         pname = label(enf.PROCEDURES, proc, view)
-        hbar(fig, view, names, counts, [objects_link(view, "enforcement_cases", status=s, procedure=proc)
+        hbar(fig, view, names, counts, [view.drill_objects("enforcement_cases", status=s, procedure=proc)
                                         for s in statuses], color=color, name=pname, hover=f"%{{y}} {pname} %{{x}}")
     overdue = [int(open_df.loc[open_df["status"] == s, "overdue"].sum()) for s in statuses]
     fig.add_scatter(y=names, x=[int(open_df.loc[open_df["status"] == s, "cases"].sum()) for s in statuses],
                     mode="text", text=[view.zh(f"  超期 {o}", f"  overdue {o}") if o else "" for o in overdue],
                     textposition="middle right", textfont={"size": F * view.rem, "color": LAMP_COLORS["red"]},
-                    customdata=[objects_link(view, "enforcement_cases", status=s, overdue="1") for s in statuses],
+                    customdata=[view.drill_objects("enforcement_cases", status=s, overdue="1") for s in statuses],
                     showlegend=False, hovertemplate="%{y} %{text}<extra></extra>", cliponaxis=False)
     small_axes(fig, view)
     final = {s: int(df.loc[df["status"] == s, "cases"].sum()) for s in enf.FINAL_STATUSES}
     stat = html.Div([
         dcc.Link([html.Span(number(final["closed"]), className="stat-value"),
-                  html.Span(view.zh(" 已结案  ", " closed  "))], href=objects_link(view, "enforcement_cases", status="closed")),
+                  html.Span(view.zh(" 已结案  ", " closed  "))], href=view.drill_objects("enforcement_cases", status="closed")),
         dcc.Link([html.Span(number(final["revoked"]), className="stat-value"),
-                  html.Span(view.zh(" 撤销立案", " revoked"))], href=objects_link(view, "enforcement_cases", status="revoked")),
+                  html.Span(view.zh(" 撤销立案", " revoked"))], href=view.drill_objects("enforcement_cases", status="revoked")),
         *[html.Span([html.Span("■ ", style={"color": colors[p]}), label(enf.PROCEDURES, p, view), " "])
           for p in ("ordinary", "simple")],
     ], className="stat-line")
@@ -122,11 +108,11 @@ def fines_by_violation(df, view: View):
     names = [label(enf.VIOLATIONS, v, view) for v in df["violation"]]
     fig = figure(view, legend=True, margin=(0.4, 3.2, 1.8, 0.4), barmode="group")
     hbar(fig, view, names, df["fines_decided"],
-         [objects_link(view, "enforcement_cases", violation=v, penalty="fine") for v in df["violation"]],
+         [view.drill_objects("enforcement_cases", violation=v, penalty="fine") for v in df["violation"]],
          name=view.zh("决定", "Decided"), text=[money(v, view) for v in df["fines_decided"]],
          hover="%{y} " + view.zh("决定", "decided") + " ¥%{x:,.0f}")
     hbar(fig, view, names, df["fines_paid"],
-         [objects_link(view, "enforcement_cases", violation=v, paid="1") for v in df["violation"]], color=SERIES[1],
+         [view.drill_objects("enforcement_cases", violation=v, paid="1") for v in df["violation"]], color=SERIES[1],
          name=view.zh("收缴", "Collected"), hover="%{y} " + view.zh("收缴", "collected") + " ¥%{x:,.0f}")
     small_axes(fig, view)
     fig.update_layout(bargap=0.25, legend={**SIDE_LEGEND, "font": {"size": F * view.rem}}, margin={"t": 0.2 * view.rem})
@@ -139,15 +125,15 @@ def penalty_kinds(df, view: View):
     if not kinds:
         return empty(view)
     return donut("enforcement.penalty_kinds", [label(enf.PENALTIES, p, view) for p in kinds], [totals[p] for p in kinds],
-                 [objects_link(view, "enforcement_cases", penalty=p) for p in kinds], view,
+                 [view.drill_objects("enforcement_cases", penalty=p) for p in kinds], view,
                  centre=number(sum(totals.values())))
 
 
 def offsite(data: dict, view: View):
-    steps = [("events", view.zh("视频发现违法", "Video events"), objects_link(view, "video_events", enforceable="1")),
-             ("notices", view.zh("告知立案", "Notices"), objects_link(view, "enforcement_cases", origin="video")),
+    steps = [("events", view.zh("视频发现违法", "Video events"), view.drill_objects("video_events", enforceable="1")),
+             ("notices", view.zh("告知立案", "Notices"), view.drill_objects("enforcement_cases", origin="video")),
              ("penalties", view.zh("作出处罚", "Penalties"),
-              objects_link(view, "enforcement_cases", origin="video", sanction="1"))]
+              view.drill_objects("enforcement_cases", origin="video", sanction="1"))]
     if not data["events"]:
         return empty(view)
     values = [data[k] for k, _, _ in steps]
@@ -170,7 +156,7 @@ def top_violations(df, view: View):
         return empty(view)
     names = [f"{label(enf.VIOLATIONS, v, view)} {enf.VIOLATIONS[v][2][0]}" for v in df["violation"]]
     fig = figure(view, margin=(0.4, 2.2, 0.2, 0.4))
-    hbar(fig, view, names, df["cases"], [objects_link(view, "enforcement_cases", violation=v) for v in df["violation"]],
+    hbar(fig, view, names, df["cases"], [view.drill_objects("enforcement_cases", violation=v) for v in df["violation"]],
          text=[number(v) for v in df["cases"]],
          hover="%{y} %{x} " + view.zh("件", "cases") + "<br>%{meta}")
     fig.data[-1].meta = None
@@ -187,7 +173,7 @@ def fines_by_region(df, view: View):
     regions = view.names["regions"]
     fig = figure(view, margin=(0.4, 3.2, 0.2, 0.4))
     hbar(fig, view, [short_town(regions.get(r, r)) for r in df["region_code"]], df["fines_decided"],
-         [objects_link(view, "enforcement_cases", region=r, penalty="fine") for r in df["region_code"]],
+         [view.drill_objects("enforcement_cases", region=r, penalty="fine") for r in df["region_code"]],
          color=SERIES[3], text=[money(v, view) for v in df["fines_decided"]], hover="%{y} ¥%{x:,.0f}")
     small_axes(fig, view)
     return graph("enforcement.fines_by_region", fig)
@@ -203,16 +189,16 @@ def duty(df, view: View):
     link = {"range": "custom", "from": str(day), "to": str(day)}
     fig = figure(view, margin=(0.4, 2.4, 0.2, 0.4), barmode="overlay")
     names = [short_town(regions.get(r, r)) for r in top["region_code"]]
-    hbar(fig, view, names, top["officers"], [objects_link(view, "officers", region=r, range=None) for r in top["region_code"]],
+    hbar(fig, view, names, top["officers"], [view.drill_objects("officers", region=r, range=None) for r in top["region_code"]],
          color="rgba(26, 125, 255, 0.25)", name=view.zh("编制", "Officers"), hover="%{y} " + view.zh("队员", "officers") + " %{x}")
-    hbar(fig, view, names, top["on_duty"], [objects_link(view, "officer_duties", region=r, **link) for r in top["region_code"]],
+    hbar(fig, view, names, top["on_duty"], [view.drill_objects("officer_duties", region=r, **link) for r in top["region_code"]],
          color=SERIES[1], name=view.zh("在岗", "On duty"), text=[f"{a}/{b}" for a, b in zip(top["on_duty"], top["officers"])],
          hover="%{y} " + view.zh("在岗", "on duty") + " %{x}")
     fig.data[0].text = None
     small_axes(fig, view)
     stat = html.Div(dcc.Link([html.Span(number(total_on), className="stat-value"),
                               html.Span(view.zh(f" / {number(total)} 名队员今日在岗", f" of {number(total)} officers on duty today"))],
-                             href=objects_link(view, "officer_duties", **link)), className="stat-line")
+                             href=view.drill_objects("officer_duties", **link)), className="stat-line")
     return html.Div([stat, graph("enforcement.duty", fig)], className="panel-stack")
 
 
@@ -228,7 +214,7 @@ def work_split(df, view: View):
                     text=[f"{name} {100 * row['target']:.0f}%", f"{name} {100 * row['share']:.1f}%"],
                     textposition="inside", insidetextanchor="middle", constraintext="none",
                     textfont={"size": F * view.rem, "color": "#021022"},
-                    customdata=[None, objects_link(view, "officer_work", type=row["kind"])],
+                    customdata=[None, view.drill_objects("officer_work", type=row["kind"])],
                     hovertemplate="%{y} " + name + " %{x:.1%}<extra></extra>")
     small_axes(fig, view)
     fig.update_xaxes(range=[0, 1])
@@ -254,8 +240,8 @@ def equipment(data: dict, view: View):
     fig.add_pie(labels=[view.zh("在线", "Online"), view.zh("离线", "Offline")],
                 values=[data["online"], data["cameras"] - data["online"]], hole=0.68, sort=False, textinfo="none",
                 marker={"colors": [LAMP_COLORS["green"], "#3b5478"]},
-                customdata=[objects_link(view, "body_cameras", status="online", range=None),
-                            objects_link(view, "body_cameras", status="offline", range=None)],
+                customdata=[view.drill_objects("body_cameras", status="online", range=None),
+                            view.drill_objects("body_cameras", status="offline", range=None)],
                 hovertemplate="%{label} %{value}<extra></extra>", row=1, col=1)
     fig.add_annotation(text=f"{100 * rate:.1f}%", x=0.18, y=0.5, xref="paper", yref="paper", showarrow=False,
                        font={"size": 1.3 * view.rem, "color": "#eaf4ff"})
@@ -263,7 +249,7 @@ def equipment(data: dict, view: View):
                 orientation="h", marker={"color": LAMP_COLORS["red"], "line": {"width": 0}},
                 text=subjects["complaints"], textposition="outside", cliponaxis=False, constraintext="none",
                 textfont={"size": F * view.rem, "color": TEXT},
-                customdata=[objects_link(view, "service_feedback", type="complaint", about_officer="1", subject=s)
+                customdata=[view.drill_objects("service_feedback", type="complaint", about_officer="1", subject=s)
                             for s in subjects["subject"]],
                 hovertemplate="%{y} %{x}<extra></extra>", row=1, col=2)
     fig.update_yaxes(tickfont={"size": F * view.rem, "color": TEXT}, showgrid=False, row=1, col=2)
@@ -273,10 +259,10 @@ def equipment(data: dict, view: View):
     stat = html.Div([
         dcc.Link([html.Span(f"{number(data['online'])}/{number(data['cameras'])}", className="stat-value"),
                   html.Span(view.zh(" 执法记录仪在线  ", " body cameras online  "))],
-                 href=objects_link(view, "body_cameras", status="online", range=None)),
+                 href=view.drill_objects("body_cameras", status="online", range=None)),
         dcc.Link([html.Span(number(data["complaints"]), className="stat-value alarm"),
                   html.Span(view.zh(" 起对执法人员的投诉", " complaints about officers"))],
-                 href=objects_link(view, "service_feedback", type="complaint", about_officer="1")),
+                 href=view.drill_objects("service_feedback", type="complaint", about_officer="1")),
     ], className="stat-line")
     return html.Div([stat, graph("enforcement.equipment", fig)], className="panel-stack")
 

@@ -10,7 +10,7 @@ from dashboard.panels import Panel, View, register
 from data_access import image
 
 from .charts import LAMP_COLORS, MUTED, SERIES, TEXT, empty, figure, graph, percent
-from .panels_enforcement import F, ROWS, hbar, kpi, kpi_row, label, objects_link, short_town, small_axes
+from .panels_enforcement import F, ROWS, hbar, kpi, kpi_row, label, short_town, small_axes
 
 WEEKLY_AFTER_DAYS = 62  # longer ranges are drawn by week
 WEEKLY_SENTIMENT_AFTER_DAYS = 21  # a few reports a day: weekly sooner
@@ -34,24 +34,24 @@ def kpis(data: dict, view: View):
     fb = data["feedback"].groupby("kind")["count"].sum()
     rv, tk = "return_visits", "hotline_tickets"
     tiles = [
-        kpi(view.zh("回访", "Visited"), number(int(v["visited"])), objects_link(view, rv),
+        kpi(view.zh("回访", "Visited"), number(int(v["visited"])), view.drill_objects(rv),
             note=view.zh("接通 ", "reached ") + _rate(v["reached"], v["visited"])),
-        kpi(view.zh("回访满意率", "Satisfaction"), percent(v["rate"]), objects_link(view, rv, satisfied="1"),
+        kpi(view.zh("回访满意率", "Satisfaction"), percent(v["rate"]), view.drill_objects(rv, satisfied="1"),
             note=f"{number(int(v['satisfied']))} / {number(int(v['reached']))}"),
-        kpi(view.zh("12345 受理", "12345 received"), number(int(t["received"])), objects_link(view, tk)),
-        kpi(view.zh("响应率", "Answered in time"), percent(t["response_rate"]), objects_link(view, tk, responded="1"),
+        kpi(view.zh("12345 受理", "12345 received"), number(int(t["received"])), view.drill_objects(tk)),
+        kpi(view.zh("响应率", "Answered in time"), percent(t["response_rate"]), view.drill_objects(tk, responded="1"),
             note=number(int(t["responded"]))),
-        kpi(view.zh("办结率", "Closing rate"), percent(t["closing_rate"]), objects_link(view, tk, closed="1"),
+        kpi(view.zh("办结率", "Closing rate"), percent(t["closing_rate"]), view.drill_objects(tk, closed="1"),
             note=number(int(t["closed"]))),
         kpi(view.zh("12345 满意率", "12345 satisfaction"), percent(t["satisfaction"]),
-            objects_link(view, tk, satisfied="1"), note=f"{number(int(t['satisfied']))} / {number(int(t['rated']))}"),
+            view.drill_objects(tk, satisfied="1"), note=f"{number(int(t['satisfied']))} / {number(int(t['rated']))}"),
         kpi(view.zh("负面舆情", "Negative reports"), number(int(media.get("negative", 0))),
-            objects_link(view, "media_reports", sentiment="negative"),
+            view.drill_objects("media_reports", sentiment="negative"),
             tone="alarm" if media.get("negative", 0) else "",
             note=view.zh("正面 ", "positive ") + number(int(media.get("positive", 0)))),
         kpi(view.zh("表扬 / 投诉", "Praise / complaints"),
             f"{number(int(fb.get('praise', 0)))} / {number(int(fb.get('complaint', 0)))}",
-            objects_link(view, "service_feedback")),
+            view.drill_objects("service_feedback")),
     ]
     return kpi_row(tiles, len(tiles))
 
@@ -88,12 +88,12 @@ def satisfaction_trend(df, view: View):
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.update_layout(figure(view, legend=True, margin=(0.4, 0.4, 1.8, 0.4)).layout)
     fig.add_bar(x=df["end"], y=df["reached"], name=view.zh("接通", "Reached"), marker={"color": "rgba(26,125,255,0.35)"},
-                customdata=[objects_link(view, "return_visits", reached="1", **_span(a, b))
+                customdata=[view.drill_objects("return_visits", reached="1", **_span(a, b))
                             for a, b in zip(df["start"], df["end"])],
                 hovertemplate="%{x|%m-%d} " + view.zh("接通", "reached") + " %{y}<extra></extra>", secondary_y=False)
     fig.add_scatter(x=df["end"], y=df["rate"], name=view.zh("满意率", "Satisfaction"), mode="lines+markers",
                     line={"color": SERIES[1], "width": 0.15 * view.rem}, marker={"size": 0.4 * view.rem},
-                    customdata=[objects_link(view, "return_visits", satisfied="1", **_span(a, b))
+                    customdata=[view.drill_objects("return_visits", satisfied="1", **_span(a, b))
                                 for a, b in zip(df["start"], df["end"])],
                     hovertemplate="%{x|%m-%d} " + view.zh("满意率", "satisfied") + " %{y:.1%}<extra></extra>",
                     secondary_y=True)
@@ -118,7 +118,7 @@ def satisfaction_by_department(df, view: View):
     fig = figure(view, margin=(0.4, 3.8, 0.2, 0.4))
     colors = [LAMP_COLORS["green"] if r >= 0.9 else LAMP_COLORS["yellow"] if r >= 0.8 else LAMP_COLORS["red"]
               for r in df["rate"]]
-    hbar(fig, view, names, df["rate"], [objects_link(view, "return_visits", department=int(d), satisfied="1")
+    hbar(fig, view, names, df["rate"], [view.drill_objects("return_visits", department=int(d), satisfied="1")
                                         for d in df["department_id"]], color=colors,
          text=[f"{100 * r:.1f}%" for r in df["rate"]], hover="%{y} %{x:.1%}")
     small_axes(fig, view)
@@ -133,11 +133,11 @@ def hotline_by_category(df, view: View):
     head = [view.zh("类别", "Category"), view.zh("受理", "Received"), view.zh("响应率", "In time"),
             view.zh("办结率", "Closed"), view.zh("满意率", "Satisfied")]
     rows = [html.Tr([
-        html.Td(dcc.Link(label(image.HOTLINE_CATEGORIES, c, view), href=objects_link(view, "hotline_tickets", category=c))),
-        html.Td(dcc.Link(number(int(n)), href=objects_link(view, "hotline_tickets", category=c))),
-        html.Td(dcc.Link(percent(r), href=objects_link(view, "hotline_tickets", category=c, responded="1"))),
-        html.Td(dcc.Link(percent(cl), href=objects_link(view, "hotline_tickets", category=c, closed="1"))),
-        html.Td(dcc.Link(percent(s), href=objects_link(view, "hotline_tickets", category=c, satisfied="1")),
+        html.Td(dcc.Link(label(image.HOTLINE_CATEGORIES, c, view), href=view.drill_objects("hotline_tickets", category=c))),
+        html.Td(dcc.Link(number(int(n)), href=view.drill_objects("hotline_tickets", category=c))),
+        html.Td(dcc.Link(percent(r), href=view.drill_objects("hotline_tickets", category=c, responded="1"))),
+        html.Td(dcc.Link(percent(cl), href=view.drill_objects("hotline_tickets", category=c, closed="1"))),
+        html.Td(dcc.Link(percent(s), href=view.drill_objects("hotline_tickets", category=c, satisfied="1")),
                 className="low" if s == s and s is not None and s < 0.8 else ""),
     ]) for c, n, r, cl, s in zip(df["category"], df["received"], df["response_rate"], df["closing_rate"],
                                  df["satisfaction"])]
@@ -152,9 +152,9 @@ def hotline_by_region(df, view: View):
     regions = view.names["regions"]
     names = [short_town(regions.get(r, r)) for r in df["region_code"]]
     fig = figure(view, legend=True, margin=(0.4, 3.6, 1.8, 0.4), barmode="overlay")
-    hbar(fig, view, names, df["received"], [objects_link(view, "hotline_tickets", region=r) for r in df["region_code"]],
+    hbar(fig, view, names, df["received"], [view.drill_objects("hotline_tickets", region=r) for r in df["region_code"]],
          color="rgba(0, 212, 255, 0.35)", name=view.zh("受理", "Received"), hover="%{y} " + view.zh("受理", "received") + " %{x}")
-    hbar(fig, view, names, df["closed"], [objects_link(view, "hotline_tickets", region=r, closed="1") for r in df["region_code"]],
+    hbar(fig, view, names, df["closed"], [view.drill_objects("hotline_tickets", region=r, closed="1") for r in df["region_code"]],
          color=SERIES[1], name=view.zh("办结", "Closed"),
          text=[f"{100 * c:.0f}%" for c in df["closing_rate"]], hover="%{y} " + view.zh("办结", "closed") + " %{x}")
     small_axes(fig, view)
@@ -176,7 +176,7 @@ def media_outlets(data, view: View):
             fig.add_bar(y=[label(table, k, view) if table else k for k in order], x=[int(part.get(k, 0)) for k in order],
                         orientation="h", name=name, legendgroup=sentiment, showlegend=col == 1,
                         marker={"color": SENTIMENT_COLORS[sentiment], "line": {"width": 0}},
-                        customdata=[objects_link(view, "media_reports", **{key: k}, sentiment=sentiment) for k in order],
+                        customdata=[view.drill_objects("media_reports", **{key: k}, sentiment=sentiment) for k in order],
                         hovertemplate="%{y} " + name + " %{x}<extra></extra>", row=1, col=col)
     fig.update_yaxes(tickfont={"size": F * view.rem, "color": TEXT}, showgrid=False, dtick=1)
     fig.update_xaxes(showticklabels=False, showgrid=False)
@@ -198,7 +198,7 @@ def sentiment_trend(df, view: View):
         fig.add_scatter(x=wide["end"], y=wide[sentiment], name=name, mode="lines+markers",
                         line={"color": SENTIMENT_COLORS[sentiment], "width": 0.15 * view.rem, "shape": "spline",
                               "smoothing": 0.6}, marker={"size": 0.35 * view.rem},
-                        customdata=[objects_link(view, "media_reports", sentiment=sentiment, **_span(a, b))
+                        customdata=[view.drill_objects("media_reports", sentiment=sentiment, **_span(a, b))
                                     for a, b in zip(wide["start"], wide["end"])],
                         hovertemplate="%{x|%m-%d} " + name + " %{y}<extra></extra>")
     share = wide["negative"].sum() / max(1, wide[list(image.SENTIMENTS)].to_numpy().sum())
@@ -237,7 +237,7 @@ def recognition(df, view: View):
         part = df[df["kind"] == kind].set_index("subject")["count"]
         name = label(image.FEEDBACK_KINDS, kind, view)
         hbar(fig, view, [label(image.FEEDBACK_SUBJECTS, s, view) for s in subjects], [int(part.get(s, 0)) for s in subjects],
-             [objects_link(view, "service_feedback", type=kind, subject=s) for s in subjects], color=color, name=name,
+             [view.drill_objects("service_feedback", type=kind, subject=s) for s in subjects], color=color, name=name,
              text=[int(part.get(s, 0)) for s in subjects], hover="%{y} " + name + " %{x}")
     small_axes(fig, view)
     fig.update_layout(legend={"font": {"size": F * view.rem}}, bargap=0.25)
@@ -250,14 +250,14 @@ def publicity(df, view: View):
     df = df.sort_values("reads")
     fig = figure(view, margin=(0.4, 3.4, 0.2, 0.4))
     hbar(fig, view, [label(image.PUBLICITY_CHANNELS, c, view) for c in df["channel"]], df["reads"],
-         [objects_link(view, "publicity_articles", channel=c) for c in df["channel"]], color=SERIES[4],
+         [view.drill_objects("publicity_articles", channel=c) for c in df["channel"]], color=SERIES[4],
          text=[view.zh(f"{compact(r, 'zh')} 阅读 · {a} 篇", f"{compact(r, 'en')} reads · {a}")
                for r, a in zip(df["reads"], df["articles"])], hover="%{y} %{x:,}")
     small_axes(fig, view)
     stat = html.Div(dcc.Link([html.Span(number(int(df["articles"].sum())), className="stat-value"),
                               html.Span(view.zh(f" 篇发布 · {compact(int(df['reads'].sum()), 'zh')} 阅读",
                                                 f" articles · {compact(int(df['reads'].sum()), 'en')} reads"))],
-                             href=objects_link(view, "publicity_articles")), className="stat-line")
+                             href=view.drill_objects("publicity_articles")), className="stat-line")
     return html.Div([stat, graph("image.publicity", fig)], className="panel-stack")
 
 
