@@ -7,7 +7,9 @@ Styles and point markers are the hand-written functions of assets/maps.js.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
+from functools import wraps
 from urllib.parse import urlencode
 
 import dash_leaflet as dl
@@ -91,6 +93,83 @@ STYLES = {
                 ("demolished", "#00e676"))}),
     ),
 }
+
+
+# ---------------------------------------------------------------- English (LANGUAGE=en)
+
+# The maps' own words in English, keyed by the Chinese they are declared in (legends, headings,
+# figures' labels, hints). `in_language` applies it to what a map layout or detail view returns, so
+# every declaration stays written once. Names from the data (towns, pipes, points) are not in it.
+EN = {
+    "全市": "Whole city", "燃气管线一张图": "Gas pipelines", "违建处置一张图": "Illegal construction",
+    "易涝风险一张图": "Flood risk", "压力级制": "Pressure", "高压": "High", "次高压": "Sub-high", "中压": "Medium",
+    "低压": "Low", "报警点": "Alarms", "一级报警": "Level 1 alarm", "二级报警": "Level 2 alarm",
+    "三级报警": "Level 3 alarm", "已处置": "Handled", "燃气监测": "Gas sensors", "浓度正常": "Normal",
+    "浓度超限": "Over limit", "无数据": "No data", "隐患点": "Hazards", "待整改": "To rectify", "整改中": "Rectifying",
+    "已整改": "Rectified", "设施与施工": "Facilities and works", "门站": "Gate station", "调压站": "Regulator",
+    "阀门": "Valves", "第三方施工": "Third-party works", "门站 / 调压站": "Gate stations / regulators",
+    "积水深度": "Water depth", "雨量站 · 1小时雨量": "Rain gauges · 1 h rainfall", "易涝风险区": "Flood-risk zones",
+    "高风险": "High risk", "中风险": "Medium risk", "低风险": "Low risk", "设施": "Facilities",
+    "排涝泵站": "Pump stations", "处置阶段": "Stage", "发现": "Found", "立案": "Filed", "停工": "Stopped",
+    "处罚": "Penalised", "拆除": "Demolished", "巡查": "Patrol", "无人机": "Drone", "举报": "Report", "视频": "Video",
+    "新增违建": "New", "存量违建": "Existing", "管网概况": "Network", "隐患整改": "Hazards", "管段详情": "Pipe",
+    "管网总长 km": "Network km", "管段数": "Pipes", "未处置报警": "Open alarms", "按压力级制 (km)": "By pressure (km)",
+    "按管龄 (km)": "By age (km)", "10年以内": "Under 10 years", "10–20年": "10–20 years", "20年以上": "Over 20 years",
+    "点击地图上的管段查看详情": "Click a pipe on the map for its details", "实时态势": "Now", "实时": "Live",
+    "积水点详情": "Waterlogging point", "积水点": "Waterlogging points", "雨量站": "Rain gauges",
+    "中度以上积水点": "Points ≥ moderate", "1h雨量>50mm站": "Gauges > 50 mm/h", "最大1h雨量 mm": "Max 1 h rain mm",
+    "无积水 <3cm": "Dry < 3 cm", "轻度 3–10cm": "Light 3–10 cm", "中度 10–25cm": "Moderate 10–25 cm",
+    "严重 >25cm": "Severe > 25 cm", "▶ 回放": "▶ Replay", "无历史暴雨数据": "No past storm data",
+    "点击地图上的积水点查看水位曲线、周边视频和关联案件":
+        "Click a waterlogging point for its depth curve, nearby cameras and cases",
+    "违建概况": "Overview", "违建点详情": "Site", "镇街排名": "Towns", "违建图斑": "Site areas", "违建点": "Sites",
+    "已拆除": "Demolished", "未拆除": "Not demolished", "发现渠道": "Found by", "按阶段": "By stage",
+    "点击地图上的违建点查看处置过程": "Click a site on the map for its handling", "处": "", "数据库不可用": "Database unavailable",
+}
+EN_PATTERNS = (
+    (re.compile(r"^(.+)管线$"), lambda m: f"{EN.get(m[1], m[1])} pressure pipes"),
+    (re.compile(r"^积水点水深分级 · (.+)$"), lambda m: f"Points by depth · {_english(m[1])}"),
+    (re.compile(r"^(\d+)时$"), lambda m: f"{m[1]}:00"),
+    (re.compile(r"^([\d,.]+) 处$"), lambda m: m[1]),
+    (re.compile(r"^(.+) \((处|㎡|km)\)$"), lambda m: f"{_english(m[1])}" + ("" if m[2] == "处" else f" ({m[2]})")),
+    (re.compile(r"^(.+) ㎡$"), lambda m: f"{_english(m[1])} ㎡"),
+)
+
+
+def _english(text: str) -> str:
+    if text in EN:
+        return EN[text]
+    for pattern, english in EN_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return english(match)
+    return text
+
+
+def translate(node, language: str):
+    """`node` (a component tree, list or text) with the maps' own words in `language`."""
+    if language == "zh" or node is None:
+        return node
+    if isinstance(node, str):
+        return _english(node)
+    if isinstance(node, (list, tuple)):
+        return [translate(child, language) for child in node]
+    for prop in ("children", "name", "placeholder"):
+        value = getattr(node, prop, None)
+        if isinstance(value, (str, list, tuple)) or hasattr(value, "to_plotly_json"):
+            setattr(node, prop, translate(value, language))
+    marks = getattr(node, "marks", None)
+    if isinstance(marks, dict):
+        node.marks = {k: translate(v, language) for k, v in marks.items()}
+    return node
+
+
+def in_language(build):
+    """A layout or view function whose result speaks the configured language."""
+    @wraps(build)
+    def built(*args, **kwargs):
+        return translate(build(*args, **kwargs), current_settings().language)
+    return built
 
 
 def layer_styles(board: str, layer: str) -> dict:
@@ -242,6 +321,7 @@ def _title(text: str, region: str | None, settings) -> html.Div:
 
 # ---------------------------------------------------------------- 燃气管线一张图
 
+@in_language
 def pipe_detail_view(detail: geo.PipeDetail | None, code: str | None = None):
     if detail is None:
         return html.Div(f"未找到管段 {code}" if code else "点击地图上的管段查看详情", className="empty")
@@ -274,6 +354,7 @@ def pipe_detail_view(detail: geo.PipeDetail | None, code: str | None = None):
     ])
 
 
+@in_language
 def gas_layout(region=None, focus=None, **query):
     settings = current_settings()
     region, problems = region_of({"region": region} if region else {})
@@ -334,6 +415,7 @@ def depth_colors() -> dict:
     return {cls: style["color"] for cls, style in layer_styles("flood", "flood-points").items()}
 
 
+@in_language
 def flood_summary_view(summary: geo.FloodSummary, when: str) -> html.Div:
     return html.Div([
         html.Div(className="map-kpis", children=[
@@ -401,6 +483,7 @@ def nearby_cameras(detail: geo.FloodPointDetail):
         dcc.Link("上墙查看 →", href=f"/video?layout={wall}&cameras={codes}", className="vw-open map-wall-link")])
 
 
+@in_language
 def flood_detail_view(detail: geo.FloodPointDetail | None, code: str | None = None, rem: float = 16,
                       marker=None):
     if detail is None:
@@ -434,6 +517,7 @@ def replay_hour(text: str | None, storm: geo.Storm | None) -> tuple[int, str | N
     return int(text), None
 
 
+@in_language
 def flood_layout(region=None, point=None, hour=None, **query):
     settings = current_settings()
     region, problems = region_of({"region": region} if region else {})
@@ -493,6 +577,7 @@ def flood_layout(region=None, point=None, hour=None, **query):
 
 # ---------------------------------------------------------------- 违建处置一张图
 
+@in_language
 def site_detail_view(detail: geo.SiteDetail | None, code: str | None = None):
     if detail is None:
         return html.Div(f"未找到违建点 {code}" if code else "点击地图上的违建点查看处置过程", className="empty")
@@ -515,6 +600,7 @@ def site_detail_view(detail: geo.SiteDetail | None, code: str | None = None):
     ])
 
 
+@in_language
 def illegal_layout(region=None, site=None, **query):
     settings = current_settings()
     region, problems = region_of({"region": region} if region else {})
