@@ -79,6 +79,11 @@ class WatchedPage:
         self.page.wait_for_selector(ready)
         return self.page
 
+    def settle(self):
+        """Wait until the browser has painted twice more: what a map or chart redraws after a
+        view change (Leaflet's canvas redraws on the next animation frame) is on screen then."""
+        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
     def overflow(self) -> dict:
         """Document scroll size against the viewport."""
         return self.page.evaluate("""() => ({
@@ -94,6 +99,20 @@ class WatchedPage:
         if directory:
             Path(directory).mkdir(parents=True, exist_ok=True)
             self.page.screenshot(path=str(Path(directory) / f"{name}.png"))
+
+
+# Every panel of a board (or a single-panel page) has drawn: no loading placeholder, every
+# Plotly chart laid out, every panel body filled.
+BOARD_DRAWN = """() => document.querySelectorAll('.panel').length > 0
+    && document.querySelectorAll('.panel-loading, .dash-graph--pending').length === 0
+    && [...document.querySelectorAll('.js-plotly-plot')].every(p => p._fullData)
+    && [...document.querySelectorAll('.panel-body')].every(b => b.children.length > 0)"""
+
+
+def open_board(page: WatchedPage, path: str):
+    """Open a board or panel page and wait until every panel is drawn."""
+    page.goto(path, ready=".board-grid")
+    page.page.wait_for_function(BOARD_DRAWN)
 
 
 @contextmanager

@@ -7,30 +7,19 @@ import re
 from datetime import timedelta
 
 import pytest
-from browser import open_page
+from browser import open_board, open_page
 
 from data_access import boards, clock
 from data_access.filters import Scope
 
 pytestmark = pytest.mark.browser
 
-WAIT_MS = 120_000
-DRAWN = """() => document.querySelectorAll('.panel').length > 0
-    && document.querySelectorAll('.panel-loading, .dash-graph--pending').length === 0
-    && [...document.querySelectorAll('.js-plotly-plot')].every(p => p._fullData)"""
-
-
-def open_board(page, path: str):
-    page.goto(path, ready=".board-grid")
-    page.page.wait_for_function(DRAWN, timeout=WAIT_MS)
-
-
 def digits(text: str) -> int:
     return int(re.sub(r"\D", "", text))
 
 
 def cases_count(page) -> int:
-    page.page.wait_for_selector("#cases-count strong", timeout=WAIT_MS)
+    page.page.wait_for_selector("#cases-count strong")
     return digits(page.page.inner_text("#cases-count strong"))
 
 
@@ -83,7 +72,7 @@ def test_filtered_to_a_town_the_map_shows_its_communities_and_a_click_drills_to_
         point = page.page.evaluate(POINT_IN_COMMUNITY, [c for c, n in counts.items() if n > 0])
         assert point, "no community with cases could be clicked"
         page.page.mouse.click(point["x"], point["y"])
-        page.page.wait_for_url(re.compile(rf"/cases\?.*community={point['code']}"), timeout=WAIT_MS)
+        page.page.wait_for_url(re.compile(rf"/cases\?.*community={point['code']}"))
         assert cases_count(page) == counts[point["code"]]
         assert page.console_errors == []
 
@@ -95,7 +84,7 @@ def test_a_ranking_row_drills_to_its_community(browser, seeded_app_url, town):
         row = page.page.locator('[data-panel="overview.region_ranking"] a.rank-row').first
         community = re.search(r"community=(\d{12})", row.get_attribute("href")).group(1)
         row.click()
-        page.page.wait_for_url(re.compile(rf"/cases\?.*community={community}"), timeout=WAIT_MS)
+        page.page.wait_for_url(re.compile(rf"/cases\?.*community={community}"))
         assert cases_count(page) == counts[community]
 
 
@@ -117,6 +106,6 @@ def test_a_yellow_bar_drills_to_the_due_soon_cases(browser, seeded_app_url, seed
             .locator(".point path").nth(index)
         box = bar.bounding_box()
         page.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.page.wait_for_url(re.compile(r"/cases\?.*measure=due_soon"), timeout=WAIT_MS)
+        page.page.wait_for_url(re.compile(r"/cases\?.*measure=due_soon"))
         assert cases_count(page) == values[index]
         assert page.console_errors == []

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import pytest
 
-from browser import open_page
+from browser import WAIT_MS, open_board, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -18,15 +19,6 @@ SHOTS = os.environ.get("SHOTS_DIR")
 @pytest.fixture(scope="module")
 def base_url(seeded_app_url):
     return seeded_app_url
-
-
-def open_board(page, path: str):
-    page.goto(path, ready=".board-grid")
-    page.page.wait_for_function(
-        """() => document.querySelectorAll('.panel').length > 0
-            && document.querySelectorAll('.panel-loading, .dash-graph--pending').length === 0
-            && [...document.querySelectorAll('.js-plotly-plot')].every(p => p._fullData)""",
-        timeout=30000)
 
 
 FINGERPRINT = """(panel) => {
@@ -95,7 +87,7 @@ def test_click_on_a_bar_opens_the_cases_behind_it_and_a_row_opens_the_case(brows
         page.page.wait_for_selector("#cases-count strong")
         assert digits(page.page.inner_text("#cases-count strong")) == values[-1]
 
-        page.page.wait_for_selector(".ag-row .ag-cell", timeout=20000)
+        page.page.wait_for_selector(".ag-row .ag-cell")
         page.page.locator(".ag-row").first.click()
         page.page.wait_for_url(re.compile(r"/case/DG\d{14}$"))
         assert page.console_errors == []
@@ -133,9 +125,13 @@ def test_filter_changes_every_panel_and_the_url_reproduces_the_view(browser, bas
         page.page.get_by_role("option", name="东城街道").click()
         page.page.wait_for_url(re.compile(r"region=441900003"))
         page.page.wait_for_function("document.querySelectorAll('.panel-loading').length === 0")
-        page.page.wait_for_timeout(1500)
-        filtered = fingerprints(page)
-        unchanged = [pid for pid in citywide if citywide[pid] == filtered[pid]]
+        deadline = time.monotonic() + WAIT_MS / 1000  # panels redraw one by one: wait for the last
+        while True:
+            filtered = fingerprints(page)
+            unchanged = [pid for pid in citywide if citywide[pid] == filtered[pid]]
+            if not unchanged or time.monotonic() > deadline:
+                break
+            page.page.wait_for_timeout(500)
         assert unchanged == [], f"panels that ignored the region filter: {unchanged}"
 
         permalink = page.page.url

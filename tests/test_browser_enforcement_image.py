@@ -52,7 +52,7 @@ def click_until(page, click, url_pattern, attempts: int = 3):
     for attempt in range(attempts):
         click()
         try:
-            page.page.wait_for_url(url_pattern, timeout=60000)
+            page.page.wait_for_url(url_pattern)
             return
         except PlaywrightTimeout:
             if attempt == attempts - 1:
@@ -61,7 +61,7 @@ def click_until(page, click, url_pattern, attempts: int = 3):
 
 def list_count(page) -> int:
     page.page.wait_for_url(re.compile(r"/objects/[a-z_]+\?"))
-    page.page.wait_for_selector("#objects-count strong", timeout=60000)
+    page.page.wait_for_selector("#objects-count strong")
     return digits(page.page.inner_text("#objects-count strong"))
 
 
@@ -99,6 +99,6 @@ def test_bar_click_opens_the_records_behind_it(browser, base_url, path, panel, k
 
         click_until(page, click_bar, re.compile(rf"/objects/{kind}\?"))
         assert list_count(page) == values[-1]
-        page.page.wait_for_selector(".ag-row .ag-cell", timeout=60000)
+        page.page.wait_for_selector(".ag-row .ag-cell")
         click_until(page, lambda: page.page.locator(".ag-row").first.click(), re.compile(rf"/object/{kind}/[\w-]+$"))
         assert page.console_errors == []

@@ -7,7 +7,7 @@ import os
 import re
 
 import pytest
-from browser import SCREENS, open_page
+from browser import SCREENS, open_board, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -18,14 +18,6 @@ SHOTS = os.environ.get("SHOTS_DIR")
 @pytest.fixture(scope="module")
 def base_url(seeded_app_url):
     return seeded_app_url
-
-
-def open_board(page, path: str):
-    page.goto(path, ready=".board-grid")
-    page.page.wait_for_function(
-        """() => document.querySelectorAll('.panel').length > 0
-            && document.querySelectorAll('.panel-loading, .dash-graph--pending').length === 0
-            && [...document.querySelectorAll('.js-plotly-plot')].every(p => p._fullData)""")
 
 
 def digits(text: str) -> int:

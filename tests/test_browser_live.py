@@ -44,7 +44,7 @@ def post_case(base, key, external_id, source="video_ai") -> str:
                "address": "主山社区东门"}
     request = urllib.request.Request(base + "/api/v1/cases", data=json.dumps(payload).encode(), method="POST",
                                      headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=60) as response:
         assert response.status == 201
         return json.loads(response.read())["case_no"]
 

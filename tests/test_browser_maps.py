@@ -37,7 +37,7 @@ def wait_for_map(page, key: str, minimum: int) -> int:
             let n = 0;
             map.eachLayer(l => { if (l.feature && !(l.feature.properties || {}).cluster) n++; });
             return n >= minimum;
-        }""", arg=[key, minimum], timeout=30_000)
+        }""", arg=[key, minimum])
     return page.page.evaluate("""(key) => { let n = 0;
         window.cockpitMaps.maps[key].eachLayer(l => { if (l.feature) n++; }); return n; }""", key)
 
@@ -46,7 +46,7 @@ def click_at(page, key: str, lon: float, lat: float, zoom: int):
     """Centre the map on a position and click it there (the map draws on a canvas)."""
     page.page.evaluate("""([key, lat, lon, zoom]) => { window.cockpitMaps.maps[key].setView([lat, lon], zoom,
                           {animate: false}); return null; }""", [key, lat, lon, zoom])
-    page.page.wait_for_timeout(600)
+    page.settle()
     x, y = page.page.evaluate("""([key, lat, lon]) => { const map = window.cockpitMaps.maps[key];
         const p = map.latLngToContainerPoint([lat, lon]); const r = map.getContainer().getBoundingClientRect();
         return [r.left + p.x, r.top + p.y]; }""", [key, lat, lon])
@@ -70,7 +70,7 @@ def test_map_draws_its_layers_offline(browser, seeded_app_url, path):
         if "hour=" in path:  # a permalink to a replayed hour loads the sensor layers at that hour
             assert any("/flood-points" in url and "at=" in url for url, _ in answers)
             assert "暴雨" in page.page.inner_text("#flood-time")
-        page.page.wait_for_timeout(300)
+        page.settle()
         assert page.console_errors == []
         assert page.external_requests == []
         assert page.fits(), page.overflow()
@@ -83,7 +83,7 @@ def test_map_fits_a_4k_wall(browser, seeded_app_url, path):
     with open_page(browser, seeded_app_url, SCREENS["4k"]) as page:
         page.goto(path, ".cockpit-map")
         wait_for_map(page, key, minimum)
-        page.page.wait_for_timeout(300)
+        page.settle()
         assert page.fits(), page.overflow()
         assert page.console_errors == [] and page.external_requests == []
         page.screenshot(SHOTS, shot_name(path) + "-3840x2160")
@@ -119,9 +119,8 @@ def test_click_on_a_waterlogging_point_and_replay_the_storm(browser, seeded_app_
         page.page.wait_for_selector("#flood-detail .flood-chart .main-svg")
         assert "周边视频" in page.page.inner_text("#flood-detail")
         page.page.click("#flood-play")
-        page.page.wait_for_function("() => document.querySelector('#flood-time').innerText.includes('暴雨')",
-                                    timeout=15_000)
-        page.page.wait_for_timeout(500)
+        page.page.wait_for_function("() => document.querySelector('#flood-time').innerText.includes('暴雨')")
+        page.settle()
         assert any("at=" in u for u in urls)
         page.page.click("#flood-play")  # pause
         assert page.console_errors == [] and page.external_requests == []
@@ -223,7 +222,7 @@ def test_legend_matches_the_colours_drawn(browser, seeded_app_url, path):
     with open_page(browser, seeded_app_url) as page:
         page.goto(path, ".cockpit-map")
         wait_for_map(page, key, minimum)
-        page.page.wait_for_timeout(500)
+        page.settle()
         found = page.page.evaluate(DRAWN_COLOURS, key)
         legend = {colour: style.split(":", 1)[1] for style, colour, _label in found["legend"]}
         assert len(legend) == len(found["legend"])  # one colour per legend entry
@@ -291,7 +290,7 @@ def test_pipe_clicks_at_city_zoom_pick_the_pipe_under_the_pointer(browser, seede
     with open_page(browser, seeded_app_url) as page:
         page.goto("/map/gas-pipelines", ".cockpit-map")
         wait_for_map(page, "gas-map-regions", 2000)
-        page.page.wait_for_timeout(500)
+        page.settle()
         zoom = page.page.evaluate("() => window.cockpitMaps.maps['gas-map-regions'].getZoom()")
         assert zoom <= 11.5  # the whole city: the zoom where neighbouring pipes are pixels apart
         targets = page.page.evaluate(PIPE_TARGETS, ["gas-map-regions", 8])
@@ -305,7 +304,7 @@ def test_pipe_clicks_at_city_zoom_pick_the_pipe_under_the_pointer(browser, seede
             page.page.wait_for_function(  # the detail panel shows another pipe (targets are distinct)
                 "(before) => { const t = document.querySelector('#gas-detail .detail-title');"
                 " return t && document.querySelector('#gas-detail').innerText !== before; }",
-                arg=before, timeout=60_000)
+                arg=before)
             picked.append(page.page.inner_text("#gas-detail .detail-title").replace("管段", "").strip())
         assert picked == [code for code, *_ in targets]
         assert page.console_errors == [] and page.external_requests == []

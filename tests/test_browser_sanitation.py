@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from browser import open_board as browser_open_board
 from browser import open_page, serve
 from sqlalchemy import create_engine
 
@@ -24,7 +25,6 @@ SHOTS = os.environ.get("SHOTS_DIR")
 PATH = "/board/sanitation"
 PANELS = 10
 BOARD_ORDER = ["综合首页", "智慧城管", "市容环卫", "园林绿化", "燃气安全", "城管执法", "城管形象"]
-WAIT = 120_000  # ms: generous, the machine is shared
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +44,9 @@ def live_city(seeded_sqlite, tmp_path_factory):
 
 
 def open_board(page, path: str = PATH):
-    page.goto(path, ready=".board-grid")
+    browser_open_board(page, path)
     page.page.wait_for_function(
-        """() => document.querySelectorAll('.panel').length > 0
-            && document.querySelectorAll('.panel-loading, .dash-graph--pending').length === 0
-            && [...document.querySelectorAll('.js-plotly-plot')].every(p => p._fullData)""", timeout=WAIT)
-    page.page.wait_for_function(
-        "() => Object.keys(window.cockpitSanitation.positions()).length > 100", timeout=WAIT)
+        "() => Object.keys(window.cockpitSanitation.positions()).length > 100")
 
 
 def follow(page, link, pattern: str):
@@ -59,7 +55,7 @@ def follow(page, link, pattern: str):
     for _attempt in range(3):
         link.click()
         try:
-            page.page.wait_for_function("(p) => new RegExp(p).test(location.href)", arg=pattern, timeout=20_000)
+            page.page.wait_for_function("(p) => new RegExp(p).test(location.href)", arg=pattern)
             return
         except Exception:  # playwright's TimeoutError: try the click again
             continue
@@ -116,7 +112,7 @@ def test_vehicles_move_on_the_map_within_a_minute(browser, live_city):
                 const now = window.cockpitSanitation.positions();
                 return Object.keys(now).filter(k => before[k] &&
                     (before[k][0] !== now[k][0] || before[k][1] !== now[k][1])).length > 20;
-            }""", arg=before, timeout=75_000)
+            }""", arg=before)
         assert page.console_errors == []
 
 
@@ -127,11 +123,11 @@ def test_a_figure_opens_its_list_with_the_same_count_and_a_row_opens_the_object(
         kpi = page.page.locator('[data-panel="sanitation.kpis"] a.kpi').nth(7)  # 公厕故障
         shown = digits(kpi.locator(".kpi-value").inner_text())
         follow(page, kpi, r"/objects/toilets\?.*status=fault")
-        page.page.wait_for_selector("#objects-count strong", timeout=WAIT)
+        page.page.wait_for_selector("#objects-count strong")
         assert digits(page.page.inner_text("#objects-count strong")) == shown
-        page.page.wait_for_selector(".objects-grid .ag-row .ag-cell", timeout=WAIT)
+        page.page.wait_for_selector(".objects-grid .ag-row .ag-cell")
         follow(page, page.page.locator(".objects-grid .ag-row .ag-cell").first, r"/object/toilets/GC-\d{5}$")
-        page.page.wait_for_selector(".object-page .case-fields", timeout=WAIT)
+        page.page.wait_for_selector(".object-page .case-fields")
         assert "故障" in page.page.inner_text(".object-page .case-fields")
 
         page.page.go_back()
@@ -140,7 +136,7 @@ def test_a_figure_opens_its_list_with_the_same_count_and_a_row_opens_the_object(
         cell = page.page.locator('[data-panel="sanitation.fleet"] .san-grid:not(.san-head) a.san-cell').first
         shown = digits(cell.inner_text())
         follow(page, cell, r"/objects/vehicles\?.*kind=sweeper.*status=working")
-        page.page.wait_for_selector("#objects-count strong", timeout=WAIT)
+        page.page.wait_for_selector("#objects-count strong")
         assert digits(page.page.inner_text("#objects-count strong")) == shown
         assert page.console_errors == []
         assert page.external_requests == []
@@ -153,7 +149,7 @@ def test_problems_open_the_cases_behind_them(browser, live_city):
         kpi = page.page.locator('[data-panel="sanitation.kpis"] a.kpi').nth(8)  # 市容问题
         shown = digits(kpi.locator(".kpi-value").inner_text())
         follow(page, kpi, r"/cases\?.*category=06010")
-        page.page.wait_for_selector("#cases-count strong", timeout=WAIT)
+        page.page.wait_for_selector("#cases-count strong")
         assert digits(page.page.inner_text("#cases-count strong")) == shown
 
 

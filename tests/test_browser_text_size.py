@@ -9,7 +9,7 @@ its computed font size times the scale of its screen transform.
 from __future__ import annotations
 
 import pytest
-from browser import open_page
+from browser import open_board, open_page
 
 from layouts.boards import BOARDS
 
@@ -19,7 +19,6 @@ FLOOR_REM = 0.875
 SCREENS = [(1920, 1080), (3840, 2160)]
 MAPS = {"/map/gas-pipelines": "gas-map-regions", "/map/illegal-construction": "illegal-map-regions",
         "/map/flood-risk": "flood-map-regions"}
-WAIT_MS = 120_000
 
 MEASURE = """(within) => {
     const shown = (el) => {
@@ -60,12 +59,6 @@ MEASURE = """(within) => {
     return {rem: parseFloat(getComputedStyle(document.documentElement).fontSize), texts};
 }"""
 
-DRAWN = """() => document.querySelectorAll('.panel').length > 0
-    && document.querySelectorAll('.panel-loading, .dash-graph--pending').length === 0
-    && [...document.querySelectorAll('.js-plotly-plot')].every(p => p._fullData)
-    && [...document.querySelectorAll('.panel-body')].every(b => b.children.length > 0)"""
-
-
 @pytest.fixture(scope="module")
 def base_url(seeded_app_url):
     return seeded_app_url
@@ -73,9 +66,8 @@ def base_url(seeded_app_url):
 
 def open_drawn(page, path: str):
     """Open a board or panel page and wait until every panel is drawn."""
-    page.goto(path, ready=".board-grid")
-    page.page.wait_for_function(DRAWN, timeout=WAIT_MS)
-    page.page.wait_for_function("document.fonts.status === 'loaded'", timeout=WAIT_MS)
+    open_board(page, path)
+    page.page.wait_for_function("document.fonts.status === 'loaded'")
 
 
 def measure(page, within: str | None = None) -> tuple[float, list[dict]]:
@@ -118,8 +110,8 @@ def test_no_text_on_a_map_is_smaller_than_0875rem(browser, base_url, path, size)
         page.page.wait_for_function(
             """(key) => { const map = window.cockpitMaps && window.cockpitMaps.maps[key];
                           if (!map) return false; let n = 0; map.eachLayer(l => { if (l.feature) n++; }); return n > 0; }""",
-            arg=MAPS[path], timeout=WAIT_MS)
-        page.page.wait_for_function("document.fonts.status === 'loaded'", timeout=WAIT_MS)
+            arg=MAPS[path])
+        page.page.wait_for_function("document.fonts.status === 'loaded'")
         rem, texts = measure(page)
         assert texts
         assert too_small(rem, texts) == [], f"text below {FLOOR_REM} rem = {FLOOR_REM * rem:.1f}px"

@@ -44,8 +44,8 @@ def _state(page, code):
     return page.get_attribute(f'.vt[data-code="{code}"]', "data-state")
 
 
-def _wait_state(page, code, state, timeout=20):
-    page.wait_for_selector(f'.vt[data-code="{code}"][data-state="{state}"]', timeout=timeout * 1000)
+def _wait_state(page, code, state):
+    page.wait_for_selector(f'.vt[data-code="{code}"][data-state="{state}"]')
 
 
 def test_every_stream_type_plays_and_dead_streams_go_offline(browser, seeded_app_url, cams):
@@ -80,7 +80,7 @@ def test_every_stream_type_plays_and_dead_streams_go_offline(browser, seeded_app
         snap = f'.vt[data-code="{types["snapshot"].code}"] img'
         _wait_state(page, types["snapshot"].code, "playing")
         src = page.get_attribute(snap, "src")
-        page.wait_for_function(f"() => document.querySelector('{snap}').getAttribute('src') !== {src!r}", timeout=12000)
+        page.wait_for_function(f"() => document.querySelector('{snap}').getAttribute('src') !== {src!r}")
         assert page.eval_on_selector(snap, "i => i.naturalWidth") == 640
         # the dead URL and the offline camera: name and last-seen time, no player left behind
         for cam in (cams["dead"], cams["offline"]):
@@ -113,10 +113,9 @@ def test_layouts_fit_without_scrollbars(browser, seeded_app_url, screen):
             box = page.locator(".video-wall").bounding_box()
             assert box["y"] + box["height"] <= height
             if n in (4, 9, 16):
-                page.wait_for_function(f"() => document.querySelectorAll('.video-wall .vt[data-state]').length === {n}",
-                                       timeout=60_000)
+                page.wait_for_function(f"() => document.querySelectorAll('.video-wall .vt[data-state]').length === {n}")
                 # the whole city fills the small camera map, at 1080p and at 4K
-                page.wait_for_function(f"() => ({MAP_FILL})() > 0.85", timeout=60_000)
+                page.wait_for_function(f"() => ({MAP_FILL})() > 0.85")
                 page.wait_for_timeout(1500)  # let the players draw a frame
                 watched.screenshot(SHOTS, f"video-wall-{n}-{width}x{height}")
 
@@ -140,8 +139,7 @@ def test_walls_fill_every_window_and_keep_protocols_off_the_tiles(browser, seede
         assert [by_code[c].region_code == small for c in codes] == [True] * counts[small] + [False] * (16 - counts[small])
         for code in codes[counts[small]:]:  # borrowed tiles name their town
             assert by_code[code].region_name in page.inner_text(f'.vt[data-code="{code}"] .vt-bar')
-        page.wait_for_function("() => document.querySelectorAll('.video-wall .vt[data-state]').length === 16",
-                               timeout=60_000)
+        page.wait_for_function("() => document.querySelectorAll('.video-wall .vt[data-state]').length === 16")
         visible = page.inner_text(".video-wall")
         assert not PROTOCOLS.search(visible), PROTOCOLS.findall(visible)
         assert not PROTOCOLS.search(page.inner_text(".vw-list"))
@@ -193,6 +191,5 @@ def test_ai_event_click_opens_its_case(browser, seeded_app_url, seeded_sqlite, c
         assert page.get_attribute(".case-videos .vt", "data-code") == ai.code
         assert "发现本案" in page.locator(".case-videos .vt").first.inner_text()
         assert watched.fits()
-        page.wait_for_function("() => [...document.querySelectorAll('.case-videos .vt')].every(t => t.dataset.state)",
-                               timeout=60_000)
+        page.wait_for_function("() => [...document.querySelectorAll('.case-videos .vt')].every(t => t.dataset.state)")
         watched.screenshot(SHOTS, "case-video-1920x1080")
