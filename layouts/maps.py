@@ -125,6 +125,11 @@ EN = {
     "违建概况": "Overview", "违建点详情": "Site", "镇街排名": "Towns", "违建图斑": "Site areas", "违建点": "Sites",
     "已拆除": "Demolished", "未拆除": "Not demolished", "发现渠道": "Found by", "按阶段": "By stage",
     "点击地图上的违建点查看处置过程": "Click a site on the map for its handling", "处": "", "数据库不可用": "Database unavailable",
+    "钢管": "Steel", "镀锌钢管": "Galvanised steel", "铸铁管": "Cast iron", "PE管": "PE",  # pipe materials
+    # the 市容环卫 board's map (layouts/sanitation_map.py)
+    "环卫车辆": "Vehicles", "作业中": "Working", "在线空闲": "Idle", "离线": "Offline",
+    "转运站 · 昨日负荷": "Transfer stations · yesterday's load", "公共厕所": "Public toilets", "开放": "Open",
+    "保洁中": "Cleaning", "故障": "Fault",
 }
 EN_PATTERNS = (
     (re.compile(r"^(.+)管线$"), lambda m: f"{EN.get(m[1], m[1])} pressure pipes"),

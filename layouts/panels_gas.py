@@ -16,6 +16,7 @@ from data_access import gas_safety as gas
 from data_access.geo_layers import GAS_ALARM_LEL
 
 from .charts import MUTED, SERIES, TICK, donut, empty, figure, graph, kpi, percent
+from .maps import translate
 
 LEVEL_COLORS = {1: "#ff5a6e", 2: "#ffb547", 3: "#ffe066"}
 KIND_COLORS = {"household": SERIES[0], "commercial": SERIES[3], "industrial": SERIES[4]}
@@ -71,7 +72,7 @@ def network(data: dict, view: View):
             + [(m, km, view.drill_objects("gas_pipelines", material=m, range=None, **{"from": None, "to": None}),
                 SERIES[1]) for m, km in data["km_by_material"]]
             + [(label, km, MAP, SERIES[3]) for label, km in s.length_by_age])
-    rows = rows[::-1]
+    rows = [(translate(r[0], view.language), *r[1:]) for r in rows[::-1]]  # the gas map's words (pressure, age)
     fig = figure(view, margin=(0.4, 2.8, 0.2, 0.4))
     fig.add_bar(y=[r[0] for r in rows], x=[r[1] for r in rows], orientation="h",
                 marker={"color": [r[3] for r in rows], "line": {"width": 0}},

@@ -60,5 +60,5 @@ def board_map(data: dict, view: View):
         (view.zh("垃圾转运站", "Transfer stations"), layer("transfer-stations", bbox, region, "station"), True),
         (view.zh("公共厕所", "Public toilets"), layer("public-toilets", bbox, region, "toilet"), False),
     ]
-    legend = maps.legend("sanitation")
+    legend = maps.translate(maps.legend("sanitation"), view.language)
     return html.Div(maps.map_shell(MAP_ID, settings, region, overlays, legend, bbox=bbox), className="san-map")
