@@ -35,7 +35,8 @@ EVENT_KINDS = {"alarm": ("报警", "Alarm"), "hazard": ("隐患", "Hazard"), "in
 EVENT_STATUS = {"open": ("待处置", "Open"), "rectifying": ("整改中", "Rectifying"), "closed": ("已处置", "Closed"),
                 "normal": ("正常", "Normal"), "abnormal": ("异常", "Abnormal")}
 HAZARD_STATUS = {"open": ("待整改", "Found"), "rectifying": ("整改中", "Rectifying"), "closed": ("已整改", "Rectified")}
-PRESSURES = {k: (v, v) for k, v in geo_layers.PRESSURES.items()}
+PRESSURES_EN = {"high": "High", "sub_high": "Sub-high", "medium": "Medium", "low": "Low"}
+PRESSURES = {k: (v, PRESSURES_EN.get(k, v)) for k, v in geo_layers.PRESSURES.items()}
 # The gas map's categories and their kin: 输油(气)井盖 and 输油(气)标志.
 CASE_CATEGORIES = (*geo_layers.GAS_CATEGORIES, "01021", "01036")
 SEARCH_RADII_M = (1_000, 4_000, 16_000, 64_000)  # boxes the nearest pipe is looked for in

@@ -45,10 +45,11 @@ ALLOWED_LATIN = {
     "UTC",  # the time standard, named on the status page
     "SQLite", "PostgreSQL", "Redis",  # product names on the status page
 }
-# Columns whose text is a name or free text from the data (not a code list to be translated).
+# Columns whose text is a name, a category named in the data (a pipe's material, a defect found, a kind
+# of work, a toilet's grade) or free text from the data; not a code list the app has to translate.
 NAME_COLUMN = re.compile(r"(^|_)(name|address|actor|acked_by|handler|inspector|visitor|squad|unit|station|outlet|"
                          r"party|place|plate|road|route|species|violation|category|title|subject|opinion|note|"
-                         r"content|description)$")
+                         r"content|description|material|defect|work|task|grade|open_hours)$")
 NAME_CELLS = {("app_meta", "value")}  # facts of the demo data set, e.g. the name of the storm it replays
 FREE_TEXT = re.compile(r"(^|_)(description|content|title|subject|opinion|note)$")
 CODE_COLUMN = re.compile(r"(^|_)(code|case_no|no|key|external_id|plate|number|serial)$")
