@@ -2,13 +2,15 @@
 earlier cases at the same place. An unknown number shows 案件不存在 (and the server answers 404)."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import dash_leaflet as dl
 import shapely
 from dash import dcc, html
 
 from dashboard.app import current_settings
 from dashboard.i18n import say, t
-from data_access import case_list, geo_layers, lifecycle, status
+from data_access import case_list, clock, geo_layers, lifecycle, objects, status
 from data_access.geo import transform_geometry, wgs84_to_gcj02
 from layouts.cases import now_utc
 from layouts.video import nearby as nearby_videos
@@ -124,6 +126,13 @@ def earlier(rows: list[dict], language: str = "zh"):
                  html.Span(r["status"], className="tag")]) for r in rows])
 
 
+def enforcement_link(database_url: str, detail) -> tuple[str, int]:
+    """The enforcement cases (城管执法) this case started, as their list link and count."""
+    params = {"city_case": detail.case_no, "range": "custom", "to": str(clock.today()),
+              "from": str((detail.reported_at + clock.LOCAL_OFFSET).date())}
+    return "/objects/enforcement_cases?" + urlencode(params), objects.count(database_url, "enforcement_cases", params)
+
+
 def layout(case_no: str | None = None, **_query):
     settings = current_settings()
     lang = settings.language
@@ -136,6 +145,7 @@ def layout(case_no: str | None = None, **_query):
                                         detail.reported_at, language=lang)
         videos = nearby_videos(settings.database_url, detail.case_no)  # issue 6: 周边视频
         map_link = geo_layers.case_map_link(settings.database_url, detail.case_no)  # issue 4: its map feature
+        enforcement = enforcement_link(settings.database_url, detail)
     except status.DB_ERRORS as exc:
         return html.Div(className="page page-message", children=[
             html.H2(t("status.down", lang)), html.P(status.describe_error(exc))])
@@ -148,6 +158,8 @@ def layout(case_no: str | None = None, **_query):
             html.Span(f"{values['category']} · {values['region']} · {values['address']}", className="case-summary"),
             dcc.Link(f"{say(lang, '在地图上查看', 'Show on the map')} · {map_link[1]}", href=map_link[0],
                      className="button case-map-link") if map_link else None,
+            dcc.Link(say(lang, f"执法案件 {enforcement[1]} 件", f"Enforcement cases: {enforcement[1]}"),
+                     href=enforcement[0], className="button case-enforcement-link") if enforcement[1] else None,
         ]),
         html.Div(className="case-body", children=[
             _panel(say(lang, "案件信息", "Case"), html.Dl([part for label, value in detail.fields if value

@@ -249,3 +249,26 @@ def test_headline_tiles_open_lists_of_the_same_count(seeded, search):
     assert count_of(seeded, tiles["超期"]) == data["overdue"]
     assert count_of(seeded, tiles["罚款决定"]) == data["fined"]
     assert count_of(seeded, tiles["罚款收缴"]) == data["paid"]
+
+
+def test_case_page_links_to_the_enforcement_cases_it_started(seeded):
+    """The link both ways: an enforcement case names its city case, and the city case's page
+    links to the list of its enforcement cases with their number."""
+    from sqlalchemy import func
+
+    from data_access import case_list
+    from data_access.models import Case
+    from layouts.case_detail import enforcement_link
+
+    url = seeded.url.render_as_string(hide_password=False)
+    with seeded.connect() as conn:
+        case_id, case_no, started = conn.execute(
+            select(Case.id, Case.case_no, func.count(EnforcementCase.id))
+            .join(EnforcementCase, EnforcementCase.city_case_id == Case.id)
+            .group_by(Case.id, Case.case_no).order_by(func.count(EnforcementCase.id).desc(), Case.id).limit(1)).one()
+        lone = conn.execute(select(Case.case_no).where(Case.id.not_in(
+            select(EnforcementCase.city_case_id).where(EnforcementCase.city_case_id.isnot(None))))
+            .order_by(Case.id).limit(1)).scalar_one()
+    link, count = enforcement_link(url, case_list.case_detail(url, case_no, clock.utcnow()))
+    assert count == started >= 1 and link.startswith("/objects/enforcement_cases?") and f"city_case={case_no}" in link
+    assert enforcement_link(url, case_list.case_detail(url, lone, clock.utcnow()))[1] == 0
