@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from browser import WAIT_MS, open_board, open_page
+from browser import BOARD_DRAWN, WAIT_MS, open_board, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -124,11 +124,11 @@ def test_filter_changes_every_panel_and_the_url_reproduces_the_view(browser, bas
         page.page.click("#filter-region")
         page.page.get_by_role("option", name="东城街道").click()
         page.page.wait_for_url(re.compile(r"region=441900003"))
-        page.page.wait_for_function("document.querySelectorAll('.panel-loading').length === 0")
         deadline = time.monotonic() + WAIT_MS / 1000  # panels redraw one by one: wait for the last
         while True:
-            filtered = fingerprints(page)
-            unchanged = [pid for pid in citywide if citywide[pid] == filtered[pid]]
+            page.page.wait_for_function(BOARD_DRAWN)
+            filtered = fingerprints(page)  # a panel caught mid-redraw is empty: not yet changed
+            unchanged = [pid for pid in citywide if citywide[pid] == filtered[pid] or not filtered[pid]]
             if not unchanged or time.monotonic() > deadline:
                 break
             page.page.wait_for_timeout(500)
