@@ -76,6 +76,18 @@ def figure(view: View, *, legend: bool = False, margin=(0.6, 0.6, 0.5, 1.6), **l
     return fig
 
 
+def outline_map(view: View, shapes: dict) -> go.Figure:
+    """A map figure whose basemap is the town outlines of `shapes` (GeoJSON with properties.code),
+    for panels that draw points over the city."""
+    fig = figure(view, legend=True, margin=(0, 0, 0, 0))
+    codes = [f["properties"]["code"] for f in shapes["features"]]
+    fig.add_choropleth(geojson=shapes, locations=codes, z=[0] * len(codes), featureidkey="properties.code",
+                       colorscale=[[0, "rgba(0, 120, 200, 0.16)"], [1, "rgba(0, 120, 200, 0.16)"]], showscale=False,
+                       marker={"line": {"color": "rgba(0, 212, 255, 0.45)", "width": 0.05 * view.rem}},
+                       hoverinfo="skip", showlegend=False)
+    return fig
+
+
 def graph(panel_id: str, fig: go.Figure) -> dcc.Graph:
     """A chart whose clicks drill down (callbacks/panels.py reads the point's customdata).
 
@@ -154,7 +166,6 @@ def rank_list(rows, view: View, *, per_column: int = 16, unit: str | None = None
     note = f"{scale} · {note}" if note else scale
     if total > 2 * per_column:
         columns = [list(enumerate(rows[:per_column], 1)), list(enumerate(rows, 1))[-per_column:]]
-        hidden = total - 2 * per_column
         gap = view.zh(f"第 {per_column + 1}–{total - per_column} 名略", f"ranks {per_column + 1}–{total - per_column} left out")
         note = f"{note} · {gap}" if note else gap
     else:

@@ -15,7 +15,7 @@ from data_access import boards
 from data_access import gas_safety as gas
 from data_access.geo_layers import GAS_ALARM_LEL
 
-from .charts import MUTED, SERIES, TICK, donut, empty, figure, graph, kpi, percent
+from .charts import MUTED, SERIES, TICK, donut, empty, figure, graph, kpi, outline_map, percent
 from .maps import translate
 
 LEVEL_COLORS = {1: "#ff5a6e", 2: "#ffb547", 3: "#ffe066"}
@@ -85,12 +85,7 @@ def network(data: dict, view: View):
 
 def place_map(data, view: View):
     sensors, stations, shapes = data
-    fig = figure(view, legend=True, margin=(0, 0, 0, 0))
-    codes = [f["properties"]["code"] for f in shapes["features"]]
-    fig.add_choropleth(geojson=shapes, locations=codes, z=[0] * len(codes), featureidkey="properties.code",
-                       colorscale=[[0, "rgba(0, 120, 200, 0.16)"], [1, "rgba(0, 120, 200, 0.16)"]], showscale=False,
-                       marker={"line": {"color": "rgba(0, 212, 255, 0.45)", "width": 0.05 * view.rem}},
-                       hoverinfo="skip", showlegend=False)
+    fig = outline_map(view, shapes)
     for kind, symbol, color, size in (("gate", "diamond", "#ff8a4c", 1.0), ("regulator", "triangle-up", SERIES[2], 0.7)):
         part = stations[stations["kind"] == kind]
         if len(part):

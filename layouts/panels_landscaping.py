@@ -26,6 +26,7 @@ from .charts import (
     figure,
     graph,
     kpi,
+    outline_map,
     percent,
 )
 
@@ -134,12 +135,7 @@ def tree_species(df, view: View):
 
 def ancient_map(data, view: View):
     df, shapes = data
-    fig = figure(view, legend=True, margin=(0, 0, 0, 0))
-    codes = [f["properties"]["code"] for f in shapes["features"]]
-    fig.add_choropleth(geojson=shapes, locations=codes, z=[0] * len(codes), featureidkey="properties.code",
-                       colorscale=[[0, "rgba(0, 120, 200, 0.16)"], [1, "rgba(0, 120, 200, 0.16)"]], showscale=False,
-                       marker={"line": {"color": "rgba(0, 212, 255, 0.45)", "width": 0.05 * view.rem}},
-                       hoverinfo="skip", showlegend=False)
+    fig = outline_map(view, shapes)
     for grade in (3, 2, 1, 0):
         part = df[df["grade"] == grade]
         if part.empty:
