@@ -79,6 +79,29 @@ class WatchedPage:
         self.page.wait_for_selector(ready)
         return self.page
 
+    def follow(self, click, pattern: str, attempts: int = 3):
+        """Click `click` (a locator, or a function that clicks) until the address matches `pattern`
+        (a regular expression). Panels and grids redraw on their timers, and a click that lands on
+        what is being replaced is lost on a busy machine; a person would click again."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        for attempt in range(attempts):
+            click() if callable(click) else click.click()
+            try:
+                self.page.wait_for_function("(p) => new RegExp(p).test(location.href)", arg=pattern,
+                                            timeout=WAIT_MS // attempts)
+                return
+            except PlaywrightTimeout:
+                if attempt == attempts - 1:
+                    raise AssertionError(f"{pattern} never opened; at {self.page.url}") from None
+
+    def open_first_row(self, pattern: str, grid: str = ""):
+        """Wait until the grid (a CSS selector, or any grid) shows a loaded row, click it, and wait
+        until the address matches `pattern`. A row still loading has no row-id and opens nothing."""
+        cell = f"{grid} .ag-center-cols-container .ag-row[row-id] .ag-cell".strip()
+        self.page.wait_for_selector(cell)
+        self.follow(self.page.locator(cell).first, pattern)
+
     def settle(self):
         """Wait until the browser has painted twice more: what a map or chart redraws after a
         view change (Leaflet's canvas redraws on the next animation frame) is on screen then."""

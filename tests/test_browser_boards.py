@@ -82,14 +82,11 @@ def test_click_on_a_bar_opens_the_cases_behind_it_and_a_row_opens_the_case(brows
     with open_page(browser, base_url) as page:
         open_board(page, "/board/overview")
         values = trace_values(page, "overview.top_categories", "x")
-        click_bar(page, "overview.top_categories", -1)  # the top bar: the most reported 小类
-        page.page.wait_for_url(re.compile(r"/cases\?.*category=\d{5}"))
+        # the top bar: the most reported 小类
+        page.follow(lambda: click_bar(page, "overview.top_categories", -1), r"/cases\?.*category=\d{5}")
         page.page.wait_for_selector("#cases-count strong")
         assert digits(page.page.inner_text("#cases-count strong")) == values[-1]
-
-        page.page.wait_for_selector(".ag-row .ag-cell")
-        page.page.locator(".ag-row").first.click()
-        page.page.wait_for_url(re.compile(r"/case/DG\d{14}$"))
+        page.open_first_row(r"/case/DG\d{14}$")
         assert page.console_errors == []
 
 

@@ -44,21 +44,6 @@ def test_board_draws_every_panel_and_fits(browser, base_url, path, size):
         page.screenshot(SHOTS, f"{path.rsplit('/', 1)[-1]}-{width}x{height}")
 
 
-def click_until(page, click, url_pattern, attempts: int = 3):
-    """Click until the page goes to `url_pattern`: a click that lands while a panel or the grid is
-    being redrawn on a busy machine is lost, and a person would click again."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for attempt in range(attempts):
-        click()
-        try:
-            page.page.wait_for_url(url_pattern)
-            return
-        except PlaywrightTimeout:
-            if attempt == attempts - 1:
-                raise
-
-
 def list_count(page) -> int:
     page.page.wait_for_url(re.compile(r"/objects/[a-z_]+\?"))
     page.page.wait_for_selector("#objects-count strong")
@@ -97,8 +82,7 @@ def test_bar_click_opens_the_records_behind_it(browser, base_url, path, panel, k
             box = top.bounding_box()
             page.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
-        click_until(page, click_bar, re.compile(rf"/objects/{kind}\?"))
+        page.follow(click_bar, rf"/objects/{kind}\?")
         assert list_count(page) == values[-1]
-        page.page.wait_for_selector(".ag-row .ag-cell")
-        click_until(page, lambda: page.page.locator(".ag-row").first.click(), re.compile(rf"/object/{kind}/[\w-]+$"))
+        page.open_first_row(rf"/object/{kind}/[\w-]+$")
         assert page.console_errors == []

@@ -49,19 +49,6 @@ def open_board(page, path: str = PATH):
         "() => Object.keys(window.cockpitSanitation.positions()).length > 100")
 
 
-def follow(page, link, pattern: str):
-    """Click a link and wait until the address matches `pattern`. Panels redraw on their timers, so a
-    click that lands while its panel is being replaced is repeated (the redrawn link is the same)."""
-    for _attempt in range(3):
-        link.click()
-        try:
-            page.page.wait_for_function("(p) => new RegExp(p).test(location.href)", arg=pattern)
-            return
-        except Exception:  # playwright's TimeoutError: try the click again
-            continue
-    raise AssertionError(f"{pattern} never opened; at {page.page.url}")
-
-
 def digits(text: str) -> int:
     return int(re.sub(r"\D", "", text))
 
@@ -122,11 +109,10 @@ def test_a_figure_opens_its_list_with_the_same_count_and_a_row_opens_the_object(
         open_board(page, PATH + "?range=7d")
         kpi = page.page.locator('[data-panel="sanitation.kpis"] a.kpi').nth(7)  # 公厕故障
         shown = digits(kpi.locator(".kpi-value").inner_text())
-        follow(page, kpi, r"/objects/toilets\?.*status=fault")
+        page.follow(kpi, r"/objects/toilets\?.*status=fault")
         page.page.wait_for_selector("#objects-count strong")
         assert digits(page.page.inner_text("#objects-count strong")) == shown
-        page.page.wait_for_selector(".objects-grid .ag-row .ag-cell")
-        follow(page, page.page.locator(".objects-grid .ag-row .ag-cell").first, r"/object/toilets/GC-\d{5}$")
+        page.open_first_row(r"/object/toilets/GC-\d{5}$", ".objects-grid")
         page.page.wait_for_selector(".object-page .case-fields")
         assert "故障" in page.page.inner_text(".object-page .case-fields")
 
@@ -135,7 +121,7 @@ def test_a_figure_opens_its_list_with_the_same_count_and_a_row_opens_the_object(
         open_board(page, PATH + "?range=7d")
         cell = page.page.locator('[data-panel="sanitation.fleet"] .san-grid:not(.san-head) a.san-cell').first
         shown = digits(cell.inner_text())
-        follow(page, cell, r"/objects/vehicles\?.*kind=sweeper.*status=working")
+        page.follow(cell, r"/objects/vehicles\?.*kind=sweeper.*status=working")
         page.page.wait_for_selector("#objects-count strong")
         assert digits(page.page.inner_text("#objects-count strong")) == shown
         assert page.console_errors == []
@@ -148,7 +134,7 @@ def test_problems_open_the_cases_behind_them(browser, live_city):
         open_board(page)
         kpi = page.page.locator('[data-panel="sanitation.kpis"] a.kpi').nth(8)  # 市容问题
         shown = digits(kpi.locator(".kpi-value").inner_text())
-        follow(page, kpi, r"/cases\?.*category=06010")
+        page.follow(kpi, r"/cases\?.*category=06010")
         page.page.wait_for_selector("#cases-count strong")
         assert digits(page.page.inner_text("#cases-count strong")) == shown
 
@@ -188,6 +174,6 @@ def test_navigation_fits_in_one_line_with_the_boards_in_order(browser, live_city
         page.page.wait_for_selector(".nav-menu-maps .nav-link", state="hidden")
         assert page.page.evaluate("document.activeElement.matches('.nav-group[data-group=maps] summary')")
         summary.click()
-        follow(page, page.page.locator(".nav-menu-maps .nav-link").first, r"/map/")
+        page.follow(page.page.locator(".nav-menu-maps .nav-link").first, r"/map/")
         page.page.wait_for_selector(".nav-menu-maps .nav-link", state="hidden")
         assert page.console_errors == []
