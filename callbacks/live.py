@@ -7,9 +7,12 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 from dash.exceptions import PreventUpdate
 
 from dashboard.app import current_settings
+from dashboard.auth import ACKNOWLEDGING_ROLES, record, viewer
 from dashboard.i18n import say
 from data_access import alarms, live
 from layouts import live as page
+
+from .validation import AlarmAckId, AlarmState, Count, LiveCursor, Text, Ticks, accepts, checked
 
 log = logging.getLogger(__name__)
 MAX_ROWS = live.FEED_LIMIT
@@ -19,11 +22,12 @@ LATE_COMMITS = 50  # ids below the cursor still checked for cases committed late
 def register():
     @callback(Output("live-new", "data"), Output("live-cursor", "data"),
               Input("live-timer", "n_intervals"), State("live-cursor", "data"), prevent_initial_call=True)
+    @accepts(Ticks, LiveCursor)
     def new_cases(_n, cursor):
         """Only the cases after the cursor travel; assets/live.js prepends them to the list."""
         settings = current_settings()
-        last_id = cursor["last_id"]
-        recent = set(cursor.get("recent", []))
+        last_id = cursor.last_id
+        recent = set(cursor.recent)
         try:
             # Ids are taken at insert and committed in any order, so look back a little for late commits.
             rows = live.new_cases(settings.database_url, last_id - LATE_COMMITS)
@@ -36,7 +40,7 @@ def register():
         new = [page.case_row(row, settings.tz, settings.language) for row in reversed(rows)]  # oldest first
         last_id = max(last_id, rows[0]["id"])
         recent = sorted(i for i in recent | {row["id"] for row in rows} if i > last_id - LATE_COMMITS)
-        return new, {"last_id": last_id, "recent": recent, "count": min(MAX_ROWS, cursor["count"] + len(rows))}
+        return new, {"last_id": last_id, "recent": recent, "count": min(MAX_ROWS, cursor.count + len(rows))}
 
     clientside_callback(
         "function(rows) { return window.cockpitLive ? window.cockpitLive.addRows(rows) : ''; }",
@@ -44,6 +48,7 @@ def register():
     )
 
     @callback(Output("live-lamps", "children"), Input("live-lamp-timer", "n_intervals"), prevent_initial_call=True)
+    @accepts(Ticks)
     def lamps(_n):
         settings = current_settings()
         try:
@@ -55,6 +60,7 @@ def register():
     @callback(Output("live-alarms", "children"), Output("live-alarm-state", "data"),
               Input("live-alarm-timer", "n_intervals"), Input("live-ack-version", "data"),
               State("live-alarm-state", "data"), prevent_initial_call=True)
+    @accepts(Ticks, Count | None, AlarmState)
     def alarm_feed(_n, _version, state):
         settings = current_settings()
         try:
@@ -70,12 +76,20 @@ def register():
     @callback(Output("live-ack-version", "data"), Output("live-ack-msg", "children"),
               Input({"type": "alarm-ack", "key": ALL}, "n_clicks"),
               State("live-officer", "value"), State("live-ack-version", "data"), prevent_initial_call=True)
+    @accepts(list[Ticks], Text | None, Count | None)
     def acknowledge(clicks, officer, version):
         if not ctx.triggered_id or not any(clicks) or not ctx.triggered[0]["value"]:
             raise PreventUpdate
+        alarm = checked(AlarmAckId, ctx.triggered_id)
         language = current_settings().language
+        who = viewer()
+        if who.acts_as_user:  # a logged-in user acknowledges as themselves, never as a typed name
+            if who.role not in ACKNOWLEDGING_ROLES:
+                return no_update, say(language, "只有值班员可以确认报警", "Only duty officers acknowledge alarms")
+            officer = who.name
         try:
-            user, _at = alarms.acknowledge(current_settings().database_url, ctx.triggered_id["key"], officer or "")
+            user, _at = alarms.acknowledge(current_settings().database_url, alarm.key, officer or "")
+            record("alarm.ack", alarm.key)
         except alarms.AckError as exc:
             return no_update, exc.message(language)
         return (version or 0) + 1, f"{say(language, '已确认', 'Acknowledged')} · {user}"

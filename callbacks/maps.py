@@ -10,15 +10,18 @@ from data_access import status
 from data_access.case_list import local_text
 from layouts import maps
 
+from .validation import Bbox, Code, FeatureClick, Hour, Rem, Ticks, accepts
+
 REM_STORE = "flood-rem"
+Click = FeatureClick | None
 
 
-def _clicked(data) -> dict | None:
-    """The clicked feature's properties, or None for a cluster or nothing."""
-    if not data or not isinstance(data, dict):
-        return None
-    props = data.get("properties") or {}
-    return None if props.get("cluster") else props
+def _triggered_code(clicks: tuple[FeatureClick | None, ...]) -> str | None:
+    """The code of the feature whose click fired the callback (None for a cluster or nothing)."""
+    prop_ids = [f"{item['id']}.{item['property']}" for item in ctx.inputs_list]
+    fired = ctx.triggered[0]["prop_id"] if ctx.triggered else None
+    click = clicks[prop_ids.index(fired)] if fired in prop_ids else None
+    return click.code() if click else None
 
 
 def _db_error(exc):
@@ -30,24 +33,26 @@ def _db_error(exc):
 def register(app):
     @app.callback(Output(maps.GAS_DETAIL, "children"),
                   [Input(layer, "clickData") for layer in maps.PIPE_LAYERS.values()], prevent_initial_call=True)
+    @accepts(*[Click] * len(maps.PIPE_LAYERS))
     def pipe_clicked(*clicks):
-        props = _clicked(ctx.triggered[0]["value"] if ctx.triggered else None)
-        if not props or "code" not in props:
+        code = _triggered_code(clicks)
+        if not code:
             return no_update
         try:
-            return maps.pipe_detail_view(geo.pipe_detail(current_settings().database_url, props["code"]), props["code"])
+            return maps.pipe_detail_view(geo.pipe_detail(current_settings().database_url, code), code)
         except status.DB_ERRORS as exc:
             return _db_error(exc)
 
     @app.callback(Output(maps.ILLEGAL_DETAIL, "children"),
                   Input(maps.SITE_POLYGONS, "clickData"), Input(maps.SITE_POINTS, "clickData"),
                   prevent_initial_call=True)
+    @accepts(Click, Click)
     def site_clicked(polygon, point):
-        props = _clicked(ctx.triggered[0]["value"] if ctx.triggered else None)
-        if not props or "code" not in props:
+        code = _triggered_code((polygon, point))
+        if not code:
             return no_update
         try:
-            return maps.site_detail_view(geo.site_detail(current_settings().database_url, props["code"]), props["code"])
+            return maps.site_detail_view(geo.site_detail(current_settings().database_url, code), code)
         except status.DB_ERRORS as exc:
             return _db_error(exc)
 
@@ -55,11 +60,12 @@ def register(app):
                   Output(maps.FLOOD_SUMMARY, "children"),
                   Input(maps.FLOOD_SLIDER, "value"), State("flood-region", "data"), State("flood-bbox", "data"),
                   prevent_initial_call=True)
+    @accepts(Hour | None, Code | None, Bbox)
     def replay(hour, region, bbox):
         settings = current_settings()
         try:
             storm = geo.storm(settings.database_url)
-            at = storm.hour(int(hour)) if storm is not None and hour is not None and hour >= 0 else None
+            at = storm.hour(hour) if storm is not None and hour is not None and hour >= 0 else None
             summary = geo.flood_summary(settings.database_url, region, at)
         except status.DB_ERRORS as exc:
             return no_update, no_update, no_update, _db_error(exc)
@@ -71,11 +77,13 @@ def register(app):
 
     @app.callback(Output(maps.FLOOD_TICK, "disabled"), Output(maps.FLOOD_PLAY, "children"),
                   Input(maps.FLOOD_PLAY, "n_clicks"), State(maps.FLOOD_TICK, "disabled"), prevent_initial_call=True)
+    @accepts(Ticks, bool | None)
     def play(_clicks, disabled):
         return (False, "❚❚ 暂停") if disabled else (True, "▶ 回放")
 
     @app.callback(Output(maps.FLOOD_SLIDER, "value"), Input(maps.FLOOD_TICK, "n_intervals"),
                   State(maps.FLOOD_SLIDER, "value"), State(maps.FLOOD_SLIDER, "max"), prevent_initial_call=True)
+    @accepts(Ticks, Hour | None, Hour)
     def tick(_n, value, top):
         value = -1 if value is None else value
         return 0 if value >= top else value + 1
@@ -83,9 +91,10 @@ def register(app):
     @app.callback(Output(maps.FLOOD_DETAIL, "children"),
                   Input(maps.FLOOD_POINTS, "clickData"), Input("flood-focus", "data"), Input(REM_STORE, "data"),
                   State(maps.FLOOD_SLIDER, "value"))
+    @accepts(Click, Code | None, Rem, Hour | None)
     def point_clicked(click, focus, rem, hour):
-        props = _clicked(click) if ctx.triggered_id == maps.FLOOD_POINTS else None
-        code = props.get("code") if props else focus
+        clicked = click.code() if click and ctx.triggered_id == maps.FLOOD_POINTS else None
+        code = clicked or focus
         if not code:
             return no_update
         settings = current_settings()
@@ -95,7 +104,7 @@ def register(app):
             start = end = None
             if storm is not None and hour is not None and hour >= 0:  # replaying: show the storm
                 start, end = storm.hour(-12), storm.hour(storm.hours + 12)
-                marker = storm.hour(int(hour))
+                marker = storm.hour(hour)
             detail = geo.flood_point_detail(settings.database_url, code, start, end)
         except status.DB_ERRORS as exc:
             return _db_error(exc)

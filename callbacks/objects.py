@@ -11,16 +11,18 @@ from data_access import case_list, clock, objects, status
 from layouts import grid as grid_kit
 from layouts import objects as page
 
+from .validation import CellClick, GridRequest, ObjectsState, accepts
+
 LIST_PATH = re.compile(r"/objects/([^/.]*)/?")
 DETAIL_PATH = re.compile(r"/object/([^/]*)(?:/([^/]*))?/?")
 
 
-def _selection(state) -> objects.Selection | None:
-    """The page's selection from its store; None when the store was tampered with."""
-    if not isinstance(state, dict) or not isinstance(state.get("kind"), str) or not isinstance(state.get("search"), str):
+def _selection(state: ObjectsState | None) -> objects.Selection | None:
+    """The page's selection from its store; None for an unknown kind."""
+    if state is None:
         return None
     try:
-        selection, _problems = objects.parse(state["kind"], state["search"], clock.today())
+        selection, _problems = objects.parse(state.kind, state.search, clock.today())
     except objects.UnknownKind:
         return None
     return selection
@@ -32,24 +34,26 @@ def register(app):
 
     @app.callback(Output(page.GRID, "getRowsResponse"), Output(page.FILTERED, "children"),
                   Input(page.GRID, "getRowsRequest"), State(page.STATE, "data"), prevent_initial_call=True)
+    @accepts(GridRequest | None, ObjectsState | None)
     def rows(req, state):
         selection = _selection(state)
-        if not isinstance(req, dict) or selection is None:
+        if req is None or selection is None:
             return no_update, no_update
         settings = current_settings()
         url, language = settings.database_url, settings.language
         kind = objects.get(selection.kind)
-        filters = objects.column_filters(kind.id, req.get("filterModel"))
+        filters = objects.column_filters(kind.id, req.filterModel)
         total = objects.count_selection(url, selection, filters)
-        data = objects.page(url, selection, req.get("startRow", 0), req.get("endRow", grid_kit.BLOCK),
-                            objects.sort_keys(kind.id, req.get("sortModel")), filters, language)
+        data = objects.page(url, selection, req.startRow, req.endRow, objects.sort_keys(kind.id, req.sort()),
+                            filters, language)
         note = grid_kit.filtered_text(total, kind.unit, language, "records") if filters else ""
         return grid_kit.grid_response(data, total), note
 
     @app.callback(Output(page.NAV, "href"), Input(page.GRID, "cellClicked"), State(page.STATE, "data"),
                   prevent_initial_call=True)
+    @accepts(CellClick | None, ObjectsState | None)
     def open_object(cell, state):
-        key = (cell or {}).get("rowId") if isinstance(cell, dict) else None
+        key = cell.rowId if cell else None
         selection = _selection(state)
         if selection is None or not isinstance(key, str) or not objects.valid_key(key):
             return no_update

@@ -13,6 +13,8 @@ from dashboard.app import current_settings
 from dashboard.i18n import to_local
 from data_access import boards, clock
 
+from .validation import BoardScope, Code, Day, PanelBodyId, PlotClick, Rem, Text, Ticks, accepts
+
 log = logging.getLogger(__name__)
 
 
@@ -72,20 +74,20 @@ def register():
         State({"type": "panel-good", "id": MATCH}, "data"),
         prevent_initial_call=True,
     )
+    @accepts(Ticks, Rem, BoardScope, PanelBodyId, Code | None)
     def refresh(n_intervals, rem, scope, body_id, last_good):
-        return refresh_panel(body_id["id"], scope["search"], rem, last_good)
+        return refresh_panel(body_id.id, scope.search, rem, last_good)
 
     @callback(
         Output("board-nav", "href", allow_duplicate=True),
         Input({"type": "panel-graph", "id": ALL}, "clickData"),
         prevent_initial_call=True,
     )
-    def drill(_clicks):
-        click = ctx.triggered[0]["value"] if ctx.triggered else None
-        points = (click or {}).get("points") or []
-        link = points[0].get("customdata") if points else None
-        if isinstance(link, list):  # heatmaps hand back the row
-            link = None
+    @accepts(list[PlotClick | None])
+    def drill(clicks):
+        fired = ctx.triggered_id
+        click = next((c for c, item in zip(clicks, ctx.inputs_list[0]) if item["id"] == fired), None)
+        link = click.link() if click else None  # heatmaps hand back the row as customdata: no link
         if not link:
             raise PreventUpdate
         return link
@@ -103,17 +105,18 @@ def register():
         State("board-nav", "pathname"),
         prevent_initial_call=True,
     )
+    @accepts(Code | None, Code | None, Day, Day, Code | None, Code | None, BoardScope, Text)
     def filters(region, range_name, start, end, major, source, scope, pathname):
         dates_style = {"display": "inline-block" if range_name == "custom" else "none"}
-        params = dict(parse_qsl(scope["search"].lstrip("?")))
+        params = dict(parse_qsl(scope.search.lstrip("?")))
         params.update(region=region, range=range_name, major=major, source=source)
         params.pop("community", None)  # a 社区 belongs to one region; boards filter by region only
         if range_name == "custom":
-            params.update({"from": (start or "")[:10], "to": (end or "")[:10]})
+            params.update({"from": start or "", "to": end or ""})
         else:
             params.pop("from", None)
             params.pop("to", None)
         search = "?" + urlencode({k: v for k, v in params.items() if v})
-        if search == scope["search"]:
+        if search == scope.search:
             return no_update, dates_style
         return f"{pathname}{search}", dates_style

@@ -11,6 +11,8 @@ from data_access import clock, status
 from layouts import shell
 from layouts import status as status_page
 
+from .validation import Ticks, accepts, guard_dispatch
+
 STALE_AFTER = timedelta(minutes=15)  # older newest case: the freshness line turns amber
 PAGES_LOCATION = "_pages_location"  # the dcc.Location inside dash.page_container
 
@@ -29,6 +31,7 @@ def freshness(database_url: str, language: str, tz, now: datetime) -> tuple[list
 
 
 def register(app):
+    guard_dispatch(app)  # every callback request's envelope, before any callback runs
     app.clientside_callback(
         ClientsideFunction("cockpit", "activeNav"),
         Output(shell.nav_id(ALL), "className"),
@@ -38,6 +41,7 @@ def register(app):
 
     @app.callback(Output(shell.FRESHNESS, "children"), Output(shell.FRESHNESS, "className"),
                   Input(shell.FRESHNESS_TIMER, "n_intervals"))
+    @accepts(Ticks)
     def update_freshness(_n):
         settings = current_settings()
         now = clock.utcnow()
@@ -45,5 +49,6 @@ def register(app):
 
     @app.callback(Output(status_page.BODY, "children"), Input(status_page.REFRESH_TIMER, "n_intervals"),
                   prevent_initial_call=True)
+    @accepts(Ticks)
     def refresh_status(_n):
         return status_page.body(current_settings())
