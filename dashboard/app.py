@@ -12,6 +12,7 @@ from pathlib import Path
 import dash
 from flask import current_app, jsonify
 
+from dashboard.auth import init_auth
 from dashboard.cache import init_cache
 from dashboard.i18n import t
 from dashboard.settings import Settings, load_settings
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     indicators.use_weights(settings.score_weights)
     if settings.pinned_clock and settings.pinned_clock != clock.pinned():
         clock.pin(settings.pinned_clock)
-    server.secret_key = settings.secret_key
+    init_auth(server, settings)  # the guard runs before every view
     init_cache(server, settings)
     _register_pages()
     app.layout = shell.layout

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import re
 import subprocess
 import sys
+from datetime import timedelta
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -100,6 +103,160 @@ def cmd_apikey(args, settings: Settings) -> None:
     print(f"API key {args.name!r} created; it is shown only this once.", file=sys.stderr)
 
 
+def cmd_apikey_list(args, settings: Settings) -> None:
+    from data_access import api_keys
+
+    with db.session_scope(connect(settings)) as session:
+        for row in api_keys.list_keys(session):
+            state = f"revoked {clock_text(row.revoked_at)}" if row.revoked_at else "active"
+            print(f"{row.prefix}\t{row.name}\tcreated {clock_text(row.created_at)}\t{state}")
+
+
+def cmd_apikey_revoke(args, settings: Settings) -> None:
+    from data_access import api_keys
+
+    with db.session_scope(connect(settings)) as session:
+        if not api_keys.revoke(session, args.prefix):
+            raise CliError(f"no API key with prefix {args.prefix!r} (see `cockpit apikey list`)")
+    print(f"API key {args.prefix} revoked", file=sys.stderr)
+
+
+def clock_text(moment) -> str:
+    from data_access.case_list import local_text
+
+    return local_text(moment) + " (UTC+8)" if moment else "-"
+
+
+# ---- users and signed links (issue 13) ----
+
+def read_password(args) -> str:
+    """The new password: typed twice at a terminal, else the first line of standard input."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != first:
+            raise CliError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _access_call(settings: Settings, action):
+    from data_access import access
+
+    try:
+        with db.session_scope(connect(settings)) as session:
+            return action(session, access)
+    except access.AccessError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_user(args, settings: Settings) -> None:
+    command = args.user_command
+    if command == "add":
+        password = read_password(args)
+        regions = [code.strip() for code in (args.regions or "").split(",") if code.strip()]
+        _access_call(settings, lambda s, a: a.add_user(s, args.username, password, args.role, args.display_name or "",
+                                                       args.jurisdiction, regions))
+        print(f"user {args.username!r} ({args.role}) added", file=sys.stderr)
+    elif command == "passwd":
+        password = read_password(args)
+        _access_call(settings, lambda s, a: a.set_password(s, args.username, password))
+        print(f"password of {args.username!r} changed", file=sys.stderr)
+    elif command in ("disable", "enable"):
+        _access_call(settings, lambda s, a: a.set_disabled(s, args.username, command == "disable"))
+        print(f"user {args.username!r} {command}d", file=sys.stderr)
+    else:
+        rows = _access_call(settings, lambda s, a: [(u.username, u.role, u.display_name, u.region_codes or "-",
+                                                     "disabled" if u.disabled_at else "active",
+                                                     clock_text(u.last_login_at)) for u in a.list_users(s)])
+        for row in rows:
+            print("\t".join(row))
+
+
+def parse_duration(text: str) -> timedelta:
+    """30d, 12h, 90m: how long a signed link stays valid."""
+    match = re.fullmatch(r"\s*(\d{1,5})\s*([dhm])\s*", text or "")
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number with d, h or m, such as 30d")
+    number, unit = int(match[1]), match[2]
+    return timedelta(days=number) if unit == "d" else timedelta(hours=number) if unit == "h" else timedelta(minutes=number)
+
+
+def cmd_embed_url(args, settings: Settings) -> None:
+    from dashboard import panels
+    from layouts import boards  # noqa: F401  (registers every panel)
+
+    if args.panel not in panels.PANELS:
+        raise CliError(f"no panel {args.panel!r}; panels: {', '.join(sorted(panels.PANELS))}")
+    filters = []
+    for item in args.filter or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"--filter {item!r}: write it as key=value, such as region=441900003")
+        filters.append((key.strip(), value.strip()))
+    origins = tuple(_origin(o) for o in args.origin or ())
+    token = _access_call(settings, lambda s, a: a.create_link(
+        s, settings.signing_key, "embed", args.panel, args.expires, urlencode(filters), origins, args.note or ""))
+    print(f"{args.base_url.rstrip('/')}/embed/{args.panel}?token={token}")
+
+
+def _origin(text: str) -> str:
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise CliError(f"--origin {text!r}: an origin such as https://portal.example.gov.cn")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def cmd_wall_url(args, settings: Settings) -> None:
+    from dashboard import playlists
+
+    try:
+        playlists.load(args.playlist)
+    except playlists.PlaylistNotFound:
+        raise CliError(f"no playlist {args.playlist!r} in {playlists.directory()}") from None
+    except playlists.PlaylistError as exc:
+        raise CliError(str(exc)) from None
+    token = _access_call(settings, lambda s, a: a.create_link(
+        s, settings.signing_key, "wall", args.playlist, args.expires, note=args.note or ""))
+    print(f"{args.base_url.rstrip('/')}/wall/{token}")
+
+
+def cmd_link_list(args, settings: Settings) -> None:
+    rows = _access_call(settings, lambda s, a: [
+        (link.id, link.target, link.filters or "-", link.origins or "-", f"expires {clock_text(link.expires_at)}",
+         f"revoked {clock_text(link.revoked_at)}" if link.revoked_at else "active", link.note or "")
+        for link in a.list_links(s, args.kind)])
+    for row in rows:
+        print("\t".join(row))
+
+
+def cmd_link_revoke(args, settings: Settings) -> None:
+    _access_call(settings, lambda s, a: a.revoke_link(s, args.link_id))
+    print(f"link {args.link_id} revoked", file=sys.stderr)
+
+
+DEMO_USERS = (("admin", "admin", "管理员"), ("duty", "duty_officer", "值班员"), ("leader", "leader", "领导"),
+              ("viewer", "viewer", "查看者"))
+
+
+def create_demo_users(engine) -> list[tuple[str, str, str]]:
+    """Demo users with random passwords when the database has no user yet: [(name, role, password)]."""
+    import secrets
+
+    from data_access import access
+
+    with db.session_scope(engine) as session:
+        if access.list_users(session):
+            return []
+        made = []
+        for username, role, display in DEMO_USERS:
+            password = secrets.token_urlsafe(9)
+            access.add_user(session, username, password, role, display)
+            made.append((username, role, password))
+    return made
+
+
 def serve_gunicorn(host: str, port: int, workers: int) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -151,6 +308,8 @@ def cmd_demo(args, settings: Settings) -> None:
     engine = init_db(settings)
     if db.count_rows(engine, Case) == 0:
         _seed(engine, None, DEFAULT_SEED, progress=True)
+    for username, role, password in create_demo_users(engine):
+        print(f"demo user {username} ({role}): password {password}", flush=True)
     release(engine)
     simulator = start_simulator()
     try:
@@ -189,6 +348,49 @@ def build_parser() -> argparse.ArgumentParser:
     k = keys.add_parser("create", help="issue a new key and print it once")
     k.add_argument("--name", default="default", help="who the key is for (default: default)")
     k.set_defaults(func=cmd_apikey)
+    k = keys.add_parser("list", help="list keys (prefix, name, created, revoked)")
+    k.set_defaults(func=cmd_apikey_list)
+    k = keys.add_parser("revoke", help="revoke a key by its prefix")
+    k.add_argument("prefix", help="the key's prefix, as `apikey list` shows it")
+    k.set_defaults(func=cmd_apikey_revoke)
+
+    from data_access.access import ROLES
+
+    p = sub.add_parser("user", help="manage the users who log in")
+    users = p.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    u = users.add_parser("add", help="add a user (password typed twice, or the first line of stdin)")
+    u.add_argument("username")
+    u.add_argument("--role", required=True, choices=ROLES)
+    u.add_argument("--display-name", help="the name shown and recorded (default: the username)")
+    u.add_argument("--jurisdiction", help="jurisdiction code the user belongs to")
+    u.add_argument("--regions", help="comma-separated region codes the user is limited to")
+    for action, text in (("passwd", "set a new password"), ("disable", "stop a user logging in"),
+                         ("enable", "let a disabled user log in again")):
+        users.add_parser(action, help=text).add_argument("username")
+    users.add_parser("list", help="list users")
+    p.set_defaults(func=cmd_user)
+
+    base_url = {"default": f"http://{DEFAULT_HOST}:{DEFAULT_PORT}", "help": "the cockpit's address as the portal reaches it"}
+    p = sub.add_parser("embed-url", help="print a signed link that embeds one panel in another portal")
+    p.add_argument("panel", help="a panel id, e.g. overview.kpis")
+    p.add_argument("--filter", action="append", metavar="KEY=VALUE", help="a filter locked into the link (repeatable)")
+    p.add_argument("--expires", type=parse_duration, default=timedelta(days=30), help="validity, e.g. 30d, 12h (default 30d)")
+    p.add_argument("--origin", action="append", help="an origin allowed to frame it (repeatable); none: no framing")
+    p.add_argument("--note", help="who the link is for")
+    p.add_argument("--base-url", **base_url)
+    p.set_defaults(func=cmd_embed_url)
+    p = sub.add_parser("wall-url", help="print a signed read-only link that logs a wall screen into a playlist")
+    p.add_argument("playlist", help="a playlist name, e.g. wall")
+    p.add_argument("--expires", type=parse_duration, default=timedelta(days=365), help="validity (default 365d)")
+    p.add_argument("--note", help="which screen it is for")
+    p.add_argument("--base-url", **base_url)
+    p.set_defaults(func=cmd_wall_url)
+    for kind in ("embed", "wall"):
+        p = sub.add_parser(f"{kind}-list", help=f"list {kind} links")
+        p.set_defaults(func=cmd_link_list, kind=kind)
+        p = sub.add_parser(f"{kind}-revoke", help=f"revoke a {kind} link by its id")
+        p.add_argument("link_id")
+        p.set_defaults(func=cmd_link_revoke)
 
     def add_server_options(p):
         p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})")

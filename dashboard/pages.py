@@ -6,7 +6,7 @@ from functools import partial
 from typing import Any, Callable
 
 from layouts import boards, case_detail, cases, status
-from layouts import kiosk, live
+from layouts import admin, kiosk, live
 from layouts import maps
 from layouts import video
 from layouts import objects as object_pages
@@ -59,4 +59,6 @@ PAGES = [
          path_template="/object/<object_kind>/<object_key>"),
     Page("/kiosk", "轮播", "Kiosk", kiosk.layout, nav=False, path_template="/kiosk/<playlist>"),
     Page("/panel", "单个面板", "Panel", kiosk.panel_layout, nav=False, path_template="/panel/<panel_id>"),
+    Page("/embed", "嵌入面板", "Embedded panel", kiosk.embed_layout, nav=False, path_template="/embed/<panel_id>"),
+    Page("/admin/audit", "审计日志", "Audit log", admin.audit_layout, nav=False),
 ]

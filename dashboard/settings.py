@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 LANGUAGES = ("zh", "en")
+LOGIN_MODES = ("required", "off")
 TILE_CRSES = ("WGS84", "GCJ02")
 
 
@@ -35,6 +38,18 @@ class Settings:
     language: str
     score_weights: dict
     pinned_clock: datetime | None = None  # naive UTC; see data_access/clock.py
+    login: str = "required"  # "off" opens every page to anyone who reaches the port (tests, closed networks)
+    cookie_secure: bool = False  # send the session cookie over HTTPS only (set behind TLS)
+
+    @property
+    def signing_key(self) -> str:
+        """SECRET_KEY, or a random key kept in DATA_DIR/secret_key so that every worker, the CLI
+        and restarts share it (sessions, signed embeds and wall links stay valid)."""
+        return self.secret_key or _stored_secret(self.data_dir / "secret_key")
+
+    @property
+    def login_required(self) -> bool:
+        return self.login == "required"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -47,6 +62,21 @@ class Settings:
     @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
+
+
+@lru_cache(maxsize=8)
+def _stored_secret(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        try:
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+                f.write(key)
+        except FileExistsError:  # another worker wrote it first
+            return path.read_text().strip()
+        return key
 
 
 def _database_url(value: str | None, data_dir: Path) -> str:
@@ -127,7 +157,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         database_url=_database_url(env.get("DATABASE_URL"), data_dir),
         redis_url=_redis_url(env.get("REDIS_URL")),
-        secret_key=env.get("SECRET_KEY") or "dev-only-change-me",
+        secret_key=env.get("SECRET_KEY") or "",
         tile_url=_tile_url(env.get("TILE_URL")),
         tile_attribution=env.get("TILE_ATTRIBUTION", ""),
         tile_crs=_choice("TILE_CRS", env.get("TILE_CRS") or "WGS84", TILE_CRSES),
@@ -135,4 +165,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         language=_choice("LANGUAGE", env.get("LANGUAGE") or "zh", LANGUAGES),
         score_weights=_score_weights(env.get("SCORE_WEIGHTS") or ""),
         pinned_clock=_pinned_clock(env.get("PINNED_CLOCK")),
+        login=_choice("LOGIN", env.get("LOGIN") or "required", LOGIN_MODES),
+        cookie_secure=_choice("COOKIE_SECURE", env.get("COOKIE_SECURE") or "false", ("true", "false")) == "true",
     )

@@ -87,8 +87,11 @@ def message(key: str, language: str = "zh", **values) -> str:
 
 
 def parse(search: str | None, today: date, language: str = "zh") -> tuple[CaseQuery, list[str]]:
-    """The query a URL's search string asks for, and what was wrong with it (in `language`)."""
-    params = parse_qs((search or "").lstrip("?"), keep_blank_values=True)
+    """The query a URL's search string asks for, and what was wrong with it (in `language`).
+    Filters locked for the viewer (a signed embed, a user of some regions) override the URL's."""
+    from dashboard.auth import locked_search
+
+    params = parse_qs(locked_search(search).lstrip("?"), keep_blank_values=True)
     problems: list[str] = []
 
     def checked(key: str, ok):

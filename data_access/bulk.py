@@ -72,7 +72,8 @@ def finish_load(conn):
     planner's statistics and commit them (without them PostgreSQL scans whole tables)."""
     if conn.dialect.name == "postgresql":
         for table in Base.metadata.sorted_tables:
-            if [c.name for c in table.primary_key.columns] == ["id"]:
+            key = list(table.primary_key.columns)
+            if [c.name for c in key] == ["id"] and key[0].type.python_type is int:  # not text ids
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                      f"COALESCE(MAX(id), 0) + 1, false) FROM {table.name}")
         conn.commit()

@@ -80,6 +80,25 @@ def mask_name(name: str | None) -> str:
     return name[0] + "*" * max(len(name) - 1, 1) if name else ""
 
 
+def mask_address(address: str | None) -> str:
+    """东门路**号: the road, not the house (every run of digits hidden)."""
+    return re.sub(r"\d+", "**", address or "")
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """How much personal data a viewer may see: reporters' names and phones (and the report
+    step's actor, who is the reporter), and exact addresses."""
+
+    names: bool = False
+    address: bool = True
+
+
+FULL = Disclosure(names=True, address=True)
+MASKED = Disclosure(names=False, address=False)
+NAMES_MASKED = Disclosure()  # LOGIN=off: the masking of the time before logins
+
+
 def valid_case_no(text: str | None) -> bool:
     return bool(text) and CASE_NO.fullmatch(text) is not None
 
@@ -166,7 +185,7 @@ def _order_by(sort: tuple):
         [Case.id.desc() if last_desc else Case.id.asc()]  # a unique tie-break keeps pages disjoint
 
 
-def _names(row, lk: Lookups, language: str = "zh") -> dict:
+def _names(row, lk: Lookups, language: str = "zh", show: Disclosure = NAMES_MASKED) -> dict:
     """Display values of one case (an ORM Case or a Core row with the same columns); names of
     places, categories and departments are data and stay as stored, labels follow `language`."""
     pick = 0 if language == "zh" else 1
@@ -180,12 +199,12 @@ def _names(row, lk: Lookups, language: str = "zh") -> dict:
         "status": lifecycle.status_label(row.status, language),
         "department": lk.departments.get(row.department_id, "") if row.department_id else "",
         "urgency": URGENCIES.get(row.urgency, (row.urgency, row.urgency))[pick],
-        "address": row.address,
+        "address": row.address if show.address else mask_address(row.address),
     }
 
 
 def case_page(database_url: str, query: CaseQuery, now: datetime, start: int, end: int,
-              sort: tuple = (), filters: tuple = (), language: str = "zh") -> list[dict]:
+              sort: tuple = (), filters: tuple = (), language: str = "zh", show: Disclosure = NAMES_MASKED) -> list[dict]:
     """Rows [start, end) of the list in display form, with each open case's lamp."""
     start, size = gridquery.block(start, end)
     if size == 0:
@@ -197,11 +216,12 @@ def case_page(database_url: str, query: CaseQuery, now: datetime, start: int, en
         rows = []
         for case in session.execute(stmt).scalars():
             clock = lifecycle.current_clock(case, now)
-            rows.append(_names(case, lk, language) | {"lamp": lamp_label(clock.lamp, language) if clock else ""})
+            rows.append(_names(case, lk, language, show) | {"lamp": lamp_label(clock.lamp, language) if clock else ""})
         return rows
 
 
-def csv_chunks(database_url: str, query: CaseQuery, now: datetime, language: str = "zh") -> Iterator[str]:
+def csv_chunks(database_url: str, query: CaseQuery, now: datetime, language: str = "zh",
+               show: Disclosure = NAMES_MASKED) -> Iterator[str]:
     """The whole list as CSV text chunks: a BOM and header, then rows read with a server-side cursor."""
     lk = lookups(database_url)
     yield gridquery.BOM + gridquery.csv_text([[headers(language)[c] for c in CSV_COLUMNS]])
@@ -211,7 +231,7 @@ def csv_chunks(database_url: str, query: CaseQuery, now: datetime, language: str
     with db.get_engine(database_url).connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=CSV_CHUNK).execute(stmt)
         for part in result.partitions():
-            rows = (_names(r, lk, language) | {"description": r.description} for r in part)
+            rows = (_names(r, lk, language, show) | {"description": r.description} for r in part)
             yield gridquery.csv_text([row[c] for c in CSV_COLUMNS] for row in rows)
 
 
@@ -278,9 +298,10 @@ FIELD_LABELS = (
 )
 
 
-def _field_values(case: Case, lk: Lookups, community: str, camera: str | None, language: str) -> dict[str, str]:
+def _field_values(case: Case, lk: Lookups, community: str, camera: str | None, language: str,
+                  show: Disclosure) -> dict[str, str]:
     code, name, major = lk.categories.get(case.category_id, ("", "", ""))
-    names = _names(case, lk, language)
+    names = _names(case, lk, language, show)
     none = "无" if language == "zh" else "none"
     return {
         "case_no": case.case_no, "external_id": case.external_id or "",
@@ -288,9 +309,10 @@ def _field_values(case: Case, lk: Lookups, community: str, camera: str | None, l
         "major": lk.majors.get(major, major), "category": f"{name} ({code})",
         "source": names["source"], "urgency": names["urgency"], "status": names["status"],
         "region": names["region"], "community": community, "grid": case.grid_code,
-        "address": case.address, "description": case.description, "lonlat": f"{case.lon:.6f}, {case.lat:.6f}",
+        "address": names["address"], "description": case.description, "lonlat": f"{case.lon:.6f}, {case.lat:.6f}",
         "department": names["department"], "camera": camera or "",
-        "reporter": mask_name(case.reporter_name), "phone": mask_phone(case.reporter_phone),
+        "reporter": case.reporter_name or "" if show.names else mask_name(case.reporter_name),
+        "phone": case.reporter_phone or "" if show.names else mask_phone(case.reporter_phone),
         "reported_at": local_text(case.reported_at), "filed_at": local_text(case.filed_at),
         "dispatched_at": local_text(case.dispatched_at), "handled_at": local_text(case.handled_at),
         "feedback_at": local_text(case.feedback_at), "verified_at": local_text(case.verified_at),
@@ -306,12 +328,12 @@ def _fields(values: dict[str, str], language: str) -> list[tuple[str, str]]:
     return [(zh if language == "zh" else en, values[key]) for key, zh, en in FIELD_LABELS]
 
 
-def _stage(case: Case, row, now: datetime, language: str = "zh") -> Stage:
+def _stage(case: Case, row, now: datetime, language: str = "zh", show: Disclosure = NAMES_MASKED) -> Stage:
     clock = lifecycle.step_clock(case, row, now)
     timed = row.stage in lifecycle.STEPS and bool(row.time_limit_minutes)
     return Stage(row.seq, row.stage, lifecycle.step_label(row.stage, language), row.started_at,
                  row.ended_at, clock.used_minutes, row.time_limit_minutes, clock.lamp if timed else None,
-                 row.actor, row.opinion)
+                 row.actor if show.names or row.stage != "report" else mask_name(row.actor), row.opinion)
 
 
 def _geometry(session: Session, model, code: str) -> dict | None:
@@ -319,7 +341,8 @@ def _geometry(session: Session, model, code: str) -> dict | None:
     return json.loads(text) if text else None
 
 
-def case_detail(database_url: str, case_no: str, now: datetime, language: str = "zh") -> CaseDetail | None:
+def case_detail(database_url: str, case_no: str, now: datetime, language: str = "zh",
+                show: Disclosure = NAMES_MASKED) -> CaseDetail | None:
     """One case with its stage rows and place, or None when there is no such case."""
     if not valid_case_no(case_no):
         return None
@@ -333,11 +356,11 @@ def case_detail(database_url: str, case_no: str, now: datetime, language: str = 
         camera = session.execute(select(Camera.name).where(Camera.id == case.camera_id)).scalar() \
             if case.camera_id else None
         clock = lifecycle.current_clock(case, now)
-        values = _field_values(case, lk, community or "", camera, language)
+        values = _field_values(case, lk, community or "", camera, language, show)
         return CaseDetail(
             case_no=case.case_no, status=case.status, lamp=clock.lamp if clock else None,
             fields=_fields(values, language), values=values,
-            stages=[_stage(case, row, now, language) for row in case.stages],
+            stages=[_stage(case, row, now, language, show) for row in case.stages],
             photos=[p for p in json.loads(case.photos or "[]") if isinstance(p, str)],
             lon=case.lon, lat=case.lat, grid_code=case.grid_code, reported_at=case.reported_at,
             region_geometry=_geometry(session, Region, case.region_code),

@@ -9,6 +9,7 @@ import shapely
 from dash import dcc, html
 
 from dashboard.app import current_settings
+from dashboard.auth import record, viewer
 from dashboard.i18n import say, t
 from data_access import case_list, clock, geo_layers, lifecycle, objects, status
 from data_access.geo import transform_geometry, wgs84_to_gcj02
@@ -138,9 +139,11 @@ def layout(case_no: str | None = None, **_query):
     lang = settings.language
     now = now_utc()
     try:
-        detail = case_list.case_detail(settings.database_url, case_no, now, lang) if case_no else None
+        detail = case_list.case_detail(settings.database_url, case_no, now, lang, viewer().disclosure) \
+            if case_no else None
         if detail is None:
             return not_found(case_no, lang)
+        record("case.view", detail.case_no)
         before = case_list.earlier_cases(settings.database_url, detail.case_no, detail.grid_code,
                                         detail.reported_at, language=lang)
         videos = nearby_videos(settings.database_url, detail.case_no)  # issue 6: 周边视频

@@ -101,3 +101,9 @@ def panel_layout(panel_id: str | None = None, **query_params):
         html.Div("; ".join(problems), className="board-problems", role="alert") if problems else None,
         html.Div([boards.panel_frame("main", panel_id, settings.language)], className="board-grid"),
     ], className="board single-panel", **{"data-board": f"panel:{panel_id}"})
+
+
+def embed_layout(panel_id: str | None = None, token: str | None = None, **query_params):
+    """/embed/<panel_id>?token=…: the panel for another portal's iframe, its filters locked by the
+    signed token (dashboard/auth.py checked it before this page was asked for)."""
+    return panel_layout(panel_id, **query_params)

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from dash import dcc, html
 
 from dashboard.app import current_settings
+from dashboard.auth import viewer
 from dashboard.i18n import local_time, say
 from data_access import alarms, live
 from data_access.vocabulary import SOURCES, label
@@ -91,6 +92,16 @@ def _panel(title, body_id, body, extra=None):
                          html.Div(body, id=body_id, className="panel-body live-body")], className="panel")
 
 
+def officer_input(zh: bool):
+    """Who acknowledges: the logged-in user (fixed), or with LOGIN=off a name typed once per screen
+    (persistence keeps it in localStorage)."""
+    who = viewer()
+    if who.acts_as_user:
+        return dcc.Input(id="live-officer", type="text", value=who.name, disabled=True, className="live-officer")
+    return dcc.Input(id="live-officer", type="text", maxLength=32, debounce=True, persistence=True,
+                     persistence_type="local", placeholder="姓名" if zh else "Name", className="live-officer")
+
+
 def layout(**_query):
     settings = current_settings()
     lang, tz, url = settings.language, settings.tz, settings.database_url
@@ -111,9 +122,7 @@ def layout(**_query):
             html.H1("值班监控" if zh else "Live monitor", className="board-title"),
             html.Div(className="live-controls", children=[
                 html.Label("值班员" if zh else "Duty officer", htmlFor="live-officer"),
-                # persistence keeps the name in localStorage: entered once per screen.
-                dcc.Input(id="live-officer", type="text", maxLength=32, debounce=True, persistence=True,
-                          persistence_type="local", placeholder="姓名" if zh else "Name", className="live-officer"),
+                officer_input(zh),
                 html.Button(id="live-sound", className="live-sound", n_clicks=0, **{"data-on": "0"},
                             children="声音：关" if zh else "Sound: off"),
                 html.Span(id="live-ack-msg", className="live-ack-msg", role="status"),

@@ -7,6 +7,7 @@ import dash
 from dash import dcc, html
 
 from dashboard.app import current_settings
+from dashboard.auth import viewer
 from dashboard.i18n import t
 from dashboard.pages import NAV_GROUPS, PAGES
 from data_access import clock, status
@@ -99,14 +100,30 @@ def header(settings) -> html.Header:
             html.Div(id=CLOCK, className="clock", **{"data-tz": settings.timezone, "data-lang": lang,
                                                     "data-server-now": str(server_now_ms())}),
             html.Div(id=FRESHNESS, className="freshness"),
+            user_box(lang),
         ]),
     ])
+
+
+def user_box(lang: str):
+    """Who is logged in, with the way out (and the audit log for admins); nothing with LOGIN=off."""
+    who = viewer()
+    if not who.acts_as_user:
+        return None
+    links = [html.A(t("auth.logout", lang), href="/logout", className="user-link")]
+    if who.role == "admin":
+        links.insert(0, html.A(t("auth.audit", lang), href="/admin/audit", className="user-link"))
+    return html.Div([html.Span(who.name, className="user-name", title=t(f"role.{who.role}", lang)), *links],
+                    className="user-box")
 
 
 def layout():
     """app.layout: read on every page load, so the title follows the database."""
     settings = current_settings()
-    return html.Div(className="cockpit", lang="zh-CN" if settings.language == "zh" else "en", children=[
+    lang = "zh-CN" if settings.language == "zh" else "en"
+    if viewer().grant is not None and viewer().grant.kind == "embed":  # another portal's iframe: the panel only
+        return html.Div(className="cockpit embedded", lang=lang, children=[html.Main(dash.page_container)])
+    return html.Div(className="cockpit", lang=lang, children=[
         header(settings),
         html.Main(dash.page_container, className="cockpit-main"),
         dcc.Interval(id=FRESHNESS_TIMER, interval=FRESHNESS_MS),

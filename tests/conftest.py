@@ -227,7 +227,7 @@ def make_settings(tmp_path):
     from dashboard.settings import load_settings
 
     def make(database_url: str, **env):
-        return load_settings({"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "data"), **env})
+        return load_settings({"LOGIN": "off", "DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "data"), **env})
 
     return make
 
@@ -249,7 +249,7 @@ def seeded_app_url(seeded_sqlite, tmp_path_factory):
     from dashboard.app import create_app
     from dashboard.settings import load_settings
 
-    settings = load_settings({"DATABASE_URL": seeded_sqlite.url.render_as_string(hide_password=False),
+    settings = load_settings({"LOGIN": "off", "DATABASE_URL": seeded_sqlite.url.render_as_string(hide_password=False),
                               "DATA_DIR": str(tmp_path_factory.mktemp("seeded-app"))})
     with serve(create_app(settings).server) as url:
         yield url

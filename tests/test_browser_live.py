@@ -33,7 +33,7 @@ def live_app(tmp_path_factory, chromium_path):
     city = add_mini_city(eng)
     with db.session_scope(eng) as session:
         key = api_keys.create_key(session, "browser-test")
-    settings = load_settings({"DATABASE_URL": city.url, "DATA_DIR": str(where / "data")})
+    settings = load_settings({"LOGIN": "off", "DATABASE_URL": city.url, "DATA_DIR": str(where / "data")})
     with serve(create_app(settings).server) as url:
         yield url, key, eng
 

@@ -36,7 +36,7 @@ def live_city(seeded_sqlite, tmp_path_factory):
     directory = tmp_path_factory.mktemp("sanitation-live")
     copy = directory / "cockpit.sqlite"
     shutil.copy(seeded_sqlite.url.database, copy)
-    settings = load_settings({"DATABASE_URL": f"sqlite:///{copy}", "DATA_DIR": str(directory / "data")})
+    settings = load_settings({"LOGIN": "off", "DATABASE_URL": f"sqlite:///{copy}", "DATA_DIR": str(directory / "data")})
     engine = create_engine(f"sqlite:///{copy}")
     with serve(create_app(settings).server) as url:
         yield url, engine

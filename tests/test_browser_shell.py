@@ -19,7 +19,7 @@ TIME = re.compile(r"^\d{2}:\d{2}:\d{2}$")
 def base_url(mini_city_sqlite, tmp_path_factory):
     from dashboard.settings import load_settings
 
-    settings = load_settings({"DATABASE_URL": mini_city_sqlite.url,
+    settings = load_settings({"LOGIN": "off", "DATABASE_URL": mini_city_sqlite.url,
                               "DATA_DIR": str(tmp_path_factory.mktemp("browser-data"))})
     with serve(create_app(settings).server) as url:
         yield url

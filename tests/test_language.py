@@ -164,7 +164,7 @@ def language_app(request, seeded_sqlite, tmp_path_factory):
     from dashboard.app import create_app
     from dashboard.settings import load_settings
 
-    settings = load_settings({"DATABASE_URL": seeded_sqlite.url.render_as_string(hide_password=False),
+    settings = load_settings({"LOGIN": "off", "DATABASE_URL": seeded_sqlite.url.render_as_string(hide_password=False),
                               "DATA_DIR": str(tmp_path_factory.mktemp(f"lang-{request.param}")),
                               "LANGUAGE": request.param})
     with serve(create_app(settings).server) as url:

@@ -17,7 +17,12 @@ def test_defaults(tmp_path, monkeypatch):
     assert s.redis_url is None and s.tile_url is None
     assert (s.timezone, s.tz) == ("Asia/Shanghai", ZoneInfo("Asia/Shanghai"))
     assert (s.language, s.tile_crs, s.tile_attribution) == ("zh", "WGS84", "")
-    assert s.secret_key
+    assert s.login_required
+    # Without SECRET_KEY a random key is made once and kept in DATA_DIR for workers and restarts.
+    assert s.secret_key == "" and len(s.signing_key) > 40
+    assert (s.data_dir / "secret_key").read_text() == s.signing_key
+    assert (s.data_dir / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert load_settings({"SECRET_KEY": "k" * 40}).signing_key == "k" * 40
     assert (s.cache_dir, s.media_dir) == (s.data_dir / "cache", s.data_dir / "media")
 
 
@@ -67,10 +72,11 @@ def test_database_url_normalised(given, expected):
     ("REDIS_URL", "rediss://cache.local:6380/1", "rediss://cache.local:6380/1"),
     ("REDIS_URL", "unix:///run/redis.sock", "unix:///run/redis.sock"),
     ("TILE_URL", "/tiles/{z}/{x}/{y}.png", "/tiles/{z}/{x}/{y}.png"),
+    ("LOGIN", "OFF", "off"), ("LOGIN", "required", "required"),
 ])
 def test_good_values(name, given, expected):
     attr = {"LANGUAGE": "language", "TILE_CRS": "tile_crs", "TIMEZONE": "timezone", "REDIS_URL": "redis_url",
-            "TILE_URL": "tile_url"}[name]
+            "TILE_URL": "tile_url", "LOGIN": "login"}[name]
     assert getattr(load_settings({name: given}), attr) == expected
 
 
@@ -86,6 +92,7 @@ def test_good_values(name, given, expected):
     ("TIMEZONE", "Beijing"),
     ("TIMEZONE", "../../etc/passwd"),
     ("LANGUAGE", "fr"),
+    ("LOGIN", "no"),
     ("LANGUAGE", "zh-TW"),
     ("TILE_CRS", "BD09"),
     ("TILE_CRS", "EPSG:3857"),

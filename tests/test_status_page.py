@@ -106,7 +106,7 @@ def test_status_page_in_a_browser(browser, seeded_sqlite, tmp_path, language):
 
     from dashboard.settings import load_settings
 
-    settings = load_settings({"DATABASE_URL": seeded_sqlite.url.render_as_string(hide_password=False),
+    settings = load_settings({"LOGIN": "off", "DATABASE_URL": seeded_sqlite.url.render_as_string(hide_password=False),
                               "DATA_DIR": str(tmp_path / "data"), "LANGUAGE": language})
     with serve(create_app(settings).server) as url:
         for name, size in SCREENS.items():
