@@ -5,12 +5,15 @@
 
 Both need an API key (`cockpit apikey create`) in `Authorization: Bearer <key>` or
 `X-API-Key: <key>`: none gives 401, a wrong or revoked one 403. Bad input gets 422 with
-{"errors": {field: problem}}, an illegal step 409, an unknown case 404. Each request is one
-transaction, written through data_access.cases (the function the simulator uses too).
+{"errors": {field: problem}}, an illegal step (or a step lost to a concurrent one) 409, an
+unknown case 404, a body over MAX_BODY_BYTES 413. Each request is one transaction, written
+through data_access.cases (the function the simulator uses too).
 """
 from __future__ import annotations
 
+import json
 import logging
+import re
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import NoResultFound, SQLAlchemyError
@@ -21,6 +24,14 @@ from data_access.lifecycle import STATUS_LABELS, TransitionError
 
 log = logging.getLogger(__name__)
 api = Blueprint("ingest_api", __name__, url_prefix="/api/v1")
+
+MAX_BODY_BYTES = 1_000_000
+MAX_DEPTH = 20  # nesting of JSON arrays and objects; a case body needs 2
+_TOKENS = re.compile(rb'\\.|["\[\]{}]', re.DOTALL)  # an escape pair, a quote or a bracket
+
+
+class BodyTooLarge(ValueError):
+    """A request body over MAX_BODY_BYTES."""
 
 
 def _engine():
@@ -50,19 +61,57 @@ def authenticate():
         response, status = _error(401, "API key required: send 'Authorization: Bearer <key>' or 'X-API-Key'")
         response.headers["WWW-Authenticate"] = 'Bearer realm="cockpit"'
         return response, status
-    with Session(_engine()) as session:
-        row = api_keys.verify(session, key)
+    try:
+        with Session(_engine()) as session:
+            row = api_keys.verify(session, key)
+    except SQLAlchemyError:
+        log.exception("API key lookup failed")
+        return _error(503, "database unavailable, nothing was stored; retry later")
     if row is None:
         return _error(403, "API key not valid")
     request.environ["cockpit.api_key"] = row.name
     return None
 
 
+def json_depth(data: bytes, stop: int = MAX_DEPTH) -> int:
+    """How deeply arrays and objects nest in a JSON text, counted up to just past `stop`
+    (brackets inside strings don't count). One pass, no backtracking, whatever the text."""
+    depth = deepest = 0
+    in_string = False
+    for token in _TOKENS.findall(data):
+        if token == b'"':
+            in_string = not in_string
+        elif in_string or len(token) == 2:
+            continue
+        elif token in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > stop:
+                break
+        else:
+            depth -= 1
+    return deepest
+
+
 def _json_body():
-    body = request.get_json(silent=True)
-    if body is None:
+    """The request's JSON, read at most MAX_BODY_BYTES and checked for depth before parsing."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise BodyTooLarge
+    data = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(data) > MAX_BODY_BYTES:
+        raise BodyTooLarge
+    if not request.is_json or not data.strip():
         raise cases.CaseInputError({"body": "send a JSON object with Content-Type: application/json"})
-    return body
+    if json_depth(data) > MAX_DEPTH:
+        raise cases.CaseInputError({"body": f"JSON nested deeper than {MAX_DEPTH} levels"})
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise cases.CaseInputError({"body": f"not valid JSON: {cases.quote(str(exc))}"}) from None
+
+
+def _too_large():
+    return _error(413, f"request body larger than {MAX_BODY_BYTES} bytes")
 
 
 def _case_json(case) -> dict:
@@ -74,10 +123,12 @@ def _case_json(case) -> dict:
 def create_case():
     try:
         case_no, created = cases.ingest_case(_engine(), _json_body(), actor=None)
+    except BodyTooLarge:
+        return _too_large()
     except cases.CaseInputError as exc:
         return _error(422, "invalid case", exc.errors)
     except NoResultFound as exc:
-        return _error(422, "invalid case", {"reference": str(exc)})
+        return _error(422, "invalid case", {"reference": cases.quote(str(exc))})
     except SQLAlchemyError:
         log.exception("ingest failed")
         return _error(503, "database unavailable, nothing was stored; retry later")
@@ -88,8 +139,10 @@ def create_case():
 def transition(case_no: str):
     try:
         case = cases.ingest_transition(_engine(), case_no, _json_body())
+    except BodyTooLarge:
+        return _too_large()
     except cases.CaseNotFound:
-        return _error(404, f"no case {case_no}")
+        return _error(404, f"no case {cases.quote(case_no)}")
     except cases.CaseInputError as exc:
         return _error(422, "invalid transition", exc.errors)
     except TransitionError as exc:

@@ -1,12 +1,14 @@
 """API keys for the ingest API: issued once, stored as a salted PBKDF2-SHA256 hash.
 
 A key reads `ck_<prefix>_<secret>`. The prefix finds the row; the secret is checked against
-the stored hash with a constant-time comparison.
+the stored hash with a constant-time comparison. A key not of that form is refused before any
+database lookup or hashing.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 from sqlalchemy import select
@@ -17,6 +19,7 @@ from .models import ApiKey
 
 ITERATIONS = 60_000
 SCHEME = "ck"
+KEY_FORM = re.compile(rf"{SCHEME}_([0-9a-f]{{8}})_([A-Za-z0-9_-]{{32}})")  # what create_key issues
 
 
 def _hash(secret: str, salt: str) -> str:
@@ -35,11 +38,24 @@ def create_key(session: Session, name: str = "default") -> str:
 
 def verify(session: Session, key: str) -> ApiKey | None:
     """The key's row when `key` is valid and not revoked, else None."""
-    parts = (key or "").strip().split("_", 2)
-    if len(parts) != 3 or parts[0] != SCHEME:
+    form = KEY_FORM.fullmatch((key or "").strip()) if isinstance(key, str) else None
+    if form is None:
         return None
-    row = session.execute(select(ApiKey).where(ApiKey.prefix == parts[1])).scalar_one_or_none()
+    prefix, secret = form.groups()
+    row = session.execute(select(ApiKey).where(ApiKey.prefix == prefix)).scalar_one_or_none()
     if row is None or row.revoked_at is not None:
-        _hash(parts[2], "00" * 16)  # same work either way
+        _hash(secret, "00" * 16)  # same work either way
         return None
-    return row if hmac.compare_digest(_hash(parts[2], row.salt), row.key_hash) else None
+    return row if hmac.compare_digest(_hash(secret, row.salt), row.key_hash) else None
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    return list(session.execute(select(ApiKey).order_by(ApiKey.created_at)).scalars())
+
+
+def revoke(session: Session, prefix: str) -> ApiKey | None:
+    """Revoke the key with this prefix (from then on it gets 403); None when there is none."""
+    row = session.execute(select(ApiKey).where(ApiKey.prefix == prefix)).scalar_one_or_none()
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+    return row

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import shapely
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -58,6 +59,15 @@ class CaseNotFound(LookupError):
 YEARS = (2000, 2100)  # timestamps outside these years are input errors
 MAX_ID = 2**31 - 1
 MAX_PHOTOS, MAX_PHOTO_REF = 20, 200
+MAX_QUOTE = 60  # characters of a bad value quoted back in an error
+CATEGORY_CODE = re.compile(r"\d{5}")
+CASE_NO = re.compile(r"[A-Za-z0-9_-]{1,20}")
+
+
+def quote(value) -> str:
+    """repr() of a bad value for an error message, cut to MAX_QUOTE characters."""
+    text = repr(value)
+    return text if len(text) <= MAX_QUOTE else f"{text[:MAX_QUOTE]}… ({len(text)} characters)"
 
 
 def parse_time(value, name: str, errors: dict) -> datetime | None:
@@ -71,7 +81,7 @@ def parse_time(value, name: str, errors: dict) -> datetime | None:
             raise ValueError
         return at - LOCAL_OFFSET if at.tzinfo is None else at.astimezone(timezone.utc).replace(tzinfo=None)
     except (ValueError, OverflowError):
-        errors[name] = f"not an ISO 8601 timestamp between {YEARS[0]} and {YEARS[1]}: {value!r}"
+        errors[name] = f"not an ISO 8601 timestamp between {YEARS[0]} and {YEARS[1]}: {quote(value)}"
         return None
 
 
@@ -90,6 +100,9 @@ def _text(payload: dict, name: str, errors: dict, limit: int, required: bool = F
         return None
     if len(value) > limit:
         errors[name] = f"longer than {limit} characters"
+        return None
+    if "\x00" in value:
+        errors[name] = "must not contain NUL characters"
         return None
     return value
 
@@ -116,12 +129,12 @@ def parse_new_case(payload) -> NewCase:
             coords[name] = number
     reported_at = parse_time(payload.get("reported_at"), "reported_at", errors)
     category = payload.get("category_code")
-    if not isinstance(category, str) or not category:
+    if not isinstance(category, str) or not CATEGORY_CODE.fullmatch(category):
         errors["category_code"] = "required: a 5-digit GB/T 47678.5 event code"
     photos = payload.get("photos") or []
     if (not isinstance(photos, list) or len(photos) > MAX_PHOTOS
             or not all(isinstance(p, str) and 0 < len(p) <= MAX_PHOTO_REF and ".." not in p
-                       and not p.startswith("/") and ":" not in p for p in photos)):
+                       and "\x00" not in p and not p.startswith("/") and ":" not in p for p in photos)):
         errors["photos"] = f"must be a list of at most {MAX_PHOTOS} relative media paths (no '..', '/' or ':' prefix)"
     camera_id = payload.get("camera_id")
     if camera_id is not None and not _bounded_int(camera_id, 1, MAX_ID):
@@ -218,9 +231,9 @@ def create_case(session: Session, new: NewCase, actor: str | None = None, now: d
     if place is None:
         errors["location"] = f"({new.lon}, {new.lat}) is outside the jurisdiction"
     if new.source not in SOURCES:
-        errors["source"] = f"unknown source {new.source!r}; known: {', '.join(SOURCES)}"
+        errors["source"] = f"unknown source {quote(new.source)}; known: {', '.join(SOURCES)}"
     if new.urgency not in URGENCIES:
-        errors["urgency"] = f"unknown urgency {new.urgency!r}; known: {', '.join(URGENCIES)}"
+        errors["urgency"] = f"unknown urgency {quote(new.urgency)}; known: {', '.join(URGENCIES)}"
     if new.reported_at > (now or utcnow()) + FUTURE_SKEW:
         errors["reported_at"] = f"{new.reported_at:%Y-%m-%d %H:%M:%S} UTC is in the future"
     if new.camera_id is not None and session.get(Camera, new.camera_id) is None:
@@ -259,9 +272,21 @@ def submit_case(session: Session, new: NewCase, actor: str | None = None,
     return create_case(session, new, actor, now=now), True
 
 
-def find_case(session: Session, case_no: str) -> Case:
-    case = session.execute(select(Case).where(Case.case_no == case_no)
-                           .options(selectinload(Case.stages))).scalar_one_or_none()
+def lock_case(session: Session, case_no: str) -> Case:
+    """The case `case_no` with its stages, read under a lock on its row held until the transaction
+    ends, so concurrent transitions of one case run one after another and each sees the last.
+
+    PostgreSQL locks the row (SELECT ... FOR UPDATE). On SQLite a no-op UPDATE comes first: it
+    opens the transaction and takes the database's write lock, so every read after it is current.
+    """
+    if not isinstance(case_no, str) or not CASE_NO.fullmatch(case_no):
+        raise CaseNotFound(case_no)
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Case).where(Case.case_no == case_no).values(case_no=Case.case_no)
+                        .execution_options(synchronize_session=False))
+    case = session.execute(select(Case).where(Case.case_no == case_no).with_for_update(of=Case)
+                           .options(selectinload(Case.stages))
+                           .execution_options(populate_existing=True)).scalar_one_or_none()
     if case is None:
         raise CaseNotFound(case_no)
     return case
@@ -270,27 +295,28 @@ def find_case(session: Session, case_no: str) -> Case:
 def apply_action(session: Session, case_no: str, payload, now: datetime | None = None) -> Case:
     """Validate an ingest API transition body and apply it to the case `case_no`.
 
-    Raises CaseNotFound, CaseInputError (bad fields) or lifecycle.TransitionError (illegal step).
+    Raises CaseNotFound, CaseInputError (bad fields) or lifecycle.TransitionError (an illegal
+    step, also the loser of a race: it runs after the winner and finds the case moved on).
     """
     if not isinstance(payload, dict):
         raise CaseInputError({"body": "must be a JSON object"})
+    case = lock_case(session, case_no)
     errors: dict[str, str] = {}
     action = payload.get("action")
-    if action not in lifecycle.TRANSITIONS or action == "report":
-        errors["action"] = f"unknown action {action!r}; known: {', '.join(a for a in lifecycle.ACTIONS if a != 'report')}"
+    if not isinstance(action, str) or action not in lifecycle.TRANSITIONS or action == "report":
+        errors["action"] = f"unknown action {quote(action)}; known: {', '.join(a for a in lifecycle.ACTIONS if a != 'report')}"
     at = parse_time(payload.get("at"), "at", errors) if payload.get("at") is not None else (now or utcnow())
     if at is not None and at > (now or utcnow()) + FUTURE_SKEW:
         errors["at"] = f"{at:%Y-%m-%d %H:%M:%S} UTC is in the future"
     department_id = payload.get("department_id")
     if department_id is not None and (not _bounded_int(department_id, 1, MAX_ID)
                                       or session.get(Department, department_id) is None):
-        errors["department_id"] = f"unknown department {department_id!r}"
+        errors["department_id"] = f"unknown department {quote(department_id)}"
     minutes = payload.get("minutes")
     if minutes is not None and not _bounded_int(minutes, 1, 366 * 24 * 60):
         errors["minutes"] = "must be a whole number of minutes from 1 to one year"
     actor = _text(payload, "actor", errors, 64)
     opinion = _text(payload, "opinion", errors, 2000)
-    case = find_case(session, case_no)
     if errors:
         raise CaseInputError(errors)
     kwargs = {"department_id": department_id} if action == "dispatch" else {}

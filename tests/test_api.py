@@ -41,7 +41,7 @@ def api(mini_city, make_settings):
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         return client.post(path, json=payload, headers=headers)
 
-    post.engine = mini_city.engine
+    post.engine, post.client, post.key = mini_city.engine, client, key
     return post
 
 
@@ -217,3 +217,163 @@ def test_out_of_range_transition_fields_are_422(api):
         response = api(f"/api/v1/cases/{case_no}/transitions", payload)
         assert response.status_code == 422, (payload, response.get_json())
         assert field in response.get_json()["errors"]
+
+
+# ---- limits: size, depth, types, NUL, echo (issue 14) ----
+
+def raw_post(api, path, data: bytes, content_type="application/json"):
+    return api.client.post(path, data=data, headers={"Authorization": f"Bearer {api.key}",
+                                                     "Content-Type": content_type})
+
+
+def test_body_over_the_limit_is_413(api):
+    from dashboard.api import MAX_BODY_BYTES
+
+    big = body(description="x" * (MAX_BODY_BYTES + 10))
+    response = api("/api/v1/cases", big)
+    assert response.status_code == 413 and "larger than" in response.get_json()["error"]
+    case_no = api("/api/v1/cases", body()).get_json()["case_no"]
+    assert api(f"/api/v1/cases/{case_no}/transitions", {"action": "file", "opinion": "y" * 2_000_000}).status_code == 413
+
+
+@pytest.mark.parametrize("data", [b"[" * 1000 + b"]" * 1000, b"[" * 1000, b'{"a":' * 500 + b"1" + b"}" * 500,
+                                  b"[" * 100_000, b"not json", b"\xff\xfe{", b"1" * 5000, b"", b"null"])
+def test_deep_or_broken_json_is_422(api, data):
+    response = raw_post(api, "/api/v1/cases", data)
+    assert response.status_code == 422, response.get_data()[:200]
+    assert "body" in response.get_json()["errors"]
+
+
+def test_brackets_inside_strings_are_not_nesting(api):
+    from dashboard.api import json_depth
+
+    assert json_depth(b'{"a": [1, {"b": "[[[[[[\\"]]]"}]}') == 3
+    response = api("/api/v1/cases", body(description="[" * 100 + "{" * 100))
+    assert response.status_code == 201, response.get_json()
+
+
+def test_not_json_content_type_is_422(api):
+    response = raw_post(api, "/api/v1/cases", json.dumps(body()).encode(), "text/plain")
+    assert response.status_code == 422 and "Content-Type" in response.get_json()["errors"]["body"]
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"category_code": 1001}, "category_code"), ({"category_code": ["01001"]}, "category_code"),
+    ({"lon": "113.755"}, "lon"), ({"lat": [23.0]}, "lat"), ({"lat": True}, "lat"), ({"lon": 1e308}, "lon"),
+    ({"lon": -181}, "lon"), ({"description": 5}, "description"), ({"description": {"a": 1}}, "description"),
+    ({"photos": "a.jpg"}, "photos"), ({"photos": [1]}, "photos"), ({"camera_id": "1"}, "camera_id"),
+    ({"camera_id": 1.5}, "camera_id"), ({"external_id": []}, "external_id"), ({"reported_at": 1.5}, "reported_at"),
+    ({"reported_at": "9999-12-31T23:59:59+14:00"}, "reported_at"), ({"urgency": ["urgent"]}, "urgency"),
+    ({"source": None}, "source"), ({"description": "a" * 2001}, "description"),
+    # NUL anywhere in text: 422, never a database error (503 on PostgreSQL)
+    ({"description": "井盖\x00缺失"}, "description"), ({"external_id": "E\x00"}, "external_id"),
+    ({"address": "\x00"}, "address"), ({"reporter_name": "张\x00"}, "reporter_name"),
+    ({"category_code": "01\x00001"}, "category_code"), ({"photos": ["a\x00.jpg"]}, "photos"),
+    ({"source": "hot\x00line"}, "source"),
+])
+def test_wrong_types_and_nul_are_field_errors(api, change, field):
+    before = count_cases(api.engine)
+    response = api("/api/v1/cases", body(**change))
+    assert response.status_code == 422, (change, response.get_json())
+    assert field in response.get_json()["errors"]
+    assert count_cases(api.engine) == before
+
+
+@pytest.mark.parametrize("payload, field", [
+    ({"action": ["file"]}, "action"), ({"action": {"file": 1}}, "action"), ({"action": 5}, "action"),
+    ({"action": None}, "action"), ({"action": "fi\x00le"}, "action"),
+    ({"action": "dispatch", "department_id": "1"}, "department_id"),
+    ({"action": "dispatch", "department_id": [1]}, "department_id"),
+    ({"action": "dispatch", "department_id": 1e300}, "department_id"),
+    ({"action": "extend", "minutes": "10"}, "minutes"), ({"action": "file", "at": 5}, "at"),
+    ({"action": "file", "at": ["2026-07-15T10:00:00"]}, "at"), ({"action": "file", "actor": 7}, "actor"),
+    ({"action": "file", "actor": "值\x00班"}, "actor"), ({"action": "file", "opinion": "ok\x00"}, "opinion"),
+    ({"action": "file", "opinion": "o" * 2001}, "opinion"),
+])
+def test_transition_wrong_types_and_nul_are_422(api, payload, field):
+    case_no = api("/api/v1/cases", body()).get_json()["case_no"]
+    response = api(f"/api/v1/cases/{case_no}/transitions", payload)
+    assert response.status_code == 422, (payload, response.get_json())
+    assert field in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("case_no", ["DG%00", "x" * 300, "DG..", "%E4%B8%AD"])
+def test_odd_case_numbers_are_404(api, case_no):
+    response = api(f"/api/v1/cases/{case_no}/transitions", {"action": "file"})
+    assert response.status_code == 404 and len(response.get_json()["error"]) < 200
+
+
+def test_errors_never_echo_a_huge_value(api):
+    case_no = api("/api/v1/cases", body()).get_json()["case_no"]
+    for path, payload in (("/api/v1/cases", body(source="s" * 200_000, urgency="u" * 200_000, reported_at="r" * 200_000,
+                                                  description="d" * 200_000)),
+                          (f"/api/v1/cases/{case_no}/transitions", {"action": "a" * 400_000, "at": "t" * 400_000})):
+        response = api(path, payload)
+        assert response.status_code == 422 and len(response.get_data()) < 2000, response.get_data()[:300]
+
+
+def test_malformed_keys_cost_no_hash(engine, monkeypatch):
+    key = new_key(engine)
+    calls = []
+    real = api_keys._hash
+    monkeypatch.setattr(api_keys, "_hash", lambda *a: calls.append(a) or real(*a))
+    with db.session_scope(engine) as session:
+        for bad in ("nonsense", "ck_deadbeef_wrong", "ck_DEADBEEF_" + "a" * 32, key + "x", key[:-1] + "\x00",
+                    "ck_" + "0" * 8 + "_" + "a" * 10_000, None, 5):
+            assert api_keys.verify(session, bad) is None
+        assert not calls
+        assert api_keys.verify(session, key[:12] + "a" * 32) is None and len(calls) == 1  # well formed: hashed
+        assert api_keys.verify(session, key) is not None
+
+
+def test_nul_or_huge_key_header_is_403(api):
+    assert api("/api/v1/cases", body(), key="ck_0000000\x00_" + "a" * 32).status_code == 403
+    assert api("/api/v1/cases", body(), key="k" * 100_000).status_code == 403
+
+
+# ---- concurrency: one case, twenty transitions at once ----
+
+def test_concurrent_transitions_on_one_case(mini_city, make_settings):
+    from browser import serve
+
+    from dashboard.app import create_app
+
+    key = new_key(mini_city.engine)
+
+    def post(base, path, payload):
+        request = urllib.request.Request(base + path, data=json.dumps(payload).encode(), method="POST",
+                                         headers={"Content-Type": "application/json", "X-API-Key": key})
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    results, lock = [], threading.Lock()
+    with serve(create_app(make_settings(mini_city.url)).server) as base:
+        status, created = post(base, "/api/v1/cases", body())
+        assert status == 201, created
+        path = f"/api/v1/cases/{created['case_no']}/transitions"
+        start = threading.Barrier(20)
+
+        def worker(i):
+            start.wait()
+            result = post(base, path, {"action": "file", "actor": f"值班员{i}"})
+            with lock:
+                results.append(result)
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(150)
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200] + [409] * 19, results
+    for status, answer in results:
+        if status == 409:  # the loser is told what the case is now
+            assert "cannot file a case that is filed" in answer["errors"]["action"] and "待派遣" in answer["errors"]["action"]
+    with db.session_scope(mini_city.engine) as session:
+        stages = session.execute(select(CaseStage.stage).join(Case).where(Case.case_no == created["case_no"])
+                                 .order_by(CaseStage.seq)).scalars().all()
+    assert stages == ["report", "file", "dispatch"]
