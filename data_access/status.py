@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from . import db
 from .cache import memoize
+from .cache import state as cache_state
 from .clock import utcnow
 from .lifecycle import STATUS_LABELS
 from .models import (
@@ -91,6 +92,7 @@ class Health:
     schema: str | None
     newest_case_at: datetime | None
     error: str | None = None
+    cache: str = "none"  # data_access.cache.state(): ok, down (Redis), filesystem, simple or none
 
     @property
     def ok(self) -> bool:
@@ -98,16 +100,18 @@ class Health:
 
 
 def health(database_url: str) -> Health:
-    """Connect now (never cached) and report the schema revision and the newest case."""
+    """Connect now (never cached) and report the schema revision, the newest case and the cache.
+    A cache that is down does not make the report fail: the app then works without it."""
+    cache = cache_state()
     try:
         engine = db.get_engine(database_url)
         revision = db.schema_revision(engine)
         if revision is None:
-            return Health(True, None, None, "the schema is not migrated (run `cockpit init-db`)")
+            return Health(True, None, None, "the schema is not migrated (run `cockpit init-db`)", cache)
         with engine.connect() as conn:
-            return Health(True, revision, _newest(conn))
+            return Health(True, revision, _newest(conn), cache=cache)
     except DB_ERRORS as exc:
-        return Health(False, None, None, describe_error(exc))
+        return Health(False, None, None, describe_error(exc), cache)
 
 
 @dataclass(frozen=True)

@@ -196,7 +196,7 @@ def test_memoized_in_files(mini_city, make_settings):
 
 def test_memoized_in_redis(mini_city, make_settings, redis_url):
     settings = make_settings(mini_city.url, REDIS_URL=redis_url)
-    assert cache_config(settings)["CACHE_TYPE"] == "RedisCache"
+    assert cache_config(settings)["CACHE_TYPE"] == "data_access.cache.FallbackRedisCache"
     _memoization(mini_city, settings)
     assert not settings.cache_dir.exists()
 
