@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
+from dashboard.urlstate import last
+
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "playlists"
 KINDS = ("board", "map", "panel", "page")
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -87,8 +89,12 @@ def _number(value, where: str, low: float, high: float) -> float:
     return float(value)
 
 
-def reload_hours_of(text: str) -> float:
-    """A ?reload= value in hours (0.01 to a year); ValueError for anything else, NaN included."""
+def reload_hours_of(value) -> float:
+    """A ?reload= value in hours (0.01 to a year); ValueError for anything else, NaN included.
+    A repeated parameter (a list) counts with its last value, as everywhere in URLs."""
+    text = last(value)
+    if text is None:
+        raise ValueError(f"reload must be a number of hours, got {value!r}")
     return _number(float(text), "reload", 0.01, 8760)
 
 

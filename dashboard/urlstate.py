@@ -2,7 +2,8 @@
 
 `parse(search, today)` turns `?region=441900003&range=7d&major=06&source=video_ai&measure=closed`
 into a `CaseQuery` plus a list of problems; bad values are dropped with a readable message,
-never an exception. `search_of(query)` writes it back.
+never an exception. `search_of(query)` writes it back. A repeated parameter counts once, with
+its last value (`last`), everywhere a URL is read.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ RANGES = {
 }
 DEFAULT_RANGE = "30d"
 MAX_DAYS = 3 * 366
+EARLIEST = date(2000, 1, 1)  # custom ranges start no earlier (dates as far back as year 1 overflow)
 MAJORS = tuple(f"{m:02d}" for m in range(1, 11))
 
 
@@ -41,9 +43,16 @@ def range_dates(name: str, today: date) -> tuple[date, date]:
     return today - timedelta(days=29), today
 
 
+def last(value) -> str | None:
+    """One URL value as text: the last of a repeated parameter (Dash pages pass those as lists)."""
+    if isinstance(value, (list, tuple)):
+        value = value[-1] if value else None
+    return value if isinstance(value, str) else None
+
+
 def _one(params: dict, key: str) -> str | None:
-    values = params.get(key)
-    return values[-1].strip() if values and values[-1].strip() else None
+    value = (last(params.get(key)) or "").strip()
+    return value or None
 
 
 def _date(text: str | None) -> date | None:
@@ -67,6 +76,7 @@ MESSAGES = {
     "to": ("结束日期格式应为 年-月-日", "to: dates are YYYY-MM-DD"),
     "order": ("开始日期晚于结束日期", "from is after to"),
     "too_long": ("时间范围最长 {days} 天", "the range is limited to {days} days"),
+    "early": ("日期不能早于 {earliest}，已按 {earliest} 计", "dates start at {earliest}; earlier ones were moved there"),
     "region": ("镇街代码应为9位数字", "a region is 9 digits"),
     "major": ("未知的大类", "unknown major"),
     "source": ("未知的来源", "unknown source"),
@@ -108,6 +118,9 @@ def parse(search: str | None, today: date, language: str = "zh") -> tuple[CaseQu
     if range_name == "custom":
         start = checked("from", _date)
         end = checked("to", _date)
+        if min(start or today, end or today) < EARLIEST:
+            problems.append(message("early", language, earliest=EARLIEST))
+            start, end = (max(d, EARLIEST) if d else d for d in (start, end))
         day_from, day_to = start or day_from, min(end or day_to, today)
         if day_from > day_to:
             problems.append(f"{message('order', language)}: {day_from} > {day_to}")

@@ -153,7 +153,7 @@ def filter_text(query, range_name: str, language: str, url: str) -> str:
 
 
 def is_kiosk(query_params: dict) -> bool:
-    return str(query_params.get("kiosk", "")).lower() in ("1", "true", "yes")
+    return (urlstate.last(query_params.get("kiosk")) or "").lower() in ("1", "true", "yes")
 
 
 def _grid_style(board: Board) -> dict:
@@ -187,7 +187,7 @@ def _filter_bar(query, range_name: str, language: str, url: str):
 def layout(board_id: str, **query_params):
     settings = current_settings()
     board = BOARDS[board_id]
-    search = "?" + urlencode(query_params)
+    search = "?" + urlencode(query_params, doseq=True)
     today = clock.today()
     query, problems = urlstate.parse(search, today, settings.language)
     range_name = urlstate.range_name_of(search)

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import dash_leaflet as dl
 from dash import dcc, html
 
+from dashboard import urlstate
 from dashboard.app import current_settings
 from dashboard.i18n import pick, say
 from data_access import case_list, status, video
@@ -204,6 +205,7 @@ def layout(**query):
     settings = current_settings()
     url = settings.database_url
     language = settings.language
+    query = {key: urlstate.last(value) for key, value in query.items()}  # a repeated parameter: its last value
     size, layout_problem = parse_layout(query.get("layout"))
     asked = parse_codes(query.get("cameras"))
     region = (query.get("region") or "").strip() or None
