@@ -64,6 +64,7 @@ def _add_health_route(server, settings: Settings):
             "newest_case_at": newest.replace(tzinfo=timezone.utc).isoformat() if newest else None,
             "version": VERSION,
             "schema": report.schema,
+            "cache": report.cache,
         }
         if report.error:
             body["error"] = report.error

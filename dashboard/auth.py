@@ -37,6 +37,7 @@ DASH_DATA = ("/_dash-layout", "/_dash-dependencies", "/_dash-update-component", 
 EMBED_PREFIX = "/embed/"
 WALL_PREFIX = "/wall/"
 EMBED_HEADER = "X-Embed-Token"
+PANEL_PARTS = ("panel-body", "panel-stale", "panel-good")  # the outputs of a panel's refresh
 # Paths a role may not open (prefixes); everything else is open to every logged-in role.
 FORBIDDEN = {
     "wall": ("/cases", "/case/", "/case", "/objects/", "/object/", "/api/v1/cases.csv", "/admin", "/live"),
@@ -270,16 +271,12 @@ def _embed_viewer(grant: access.Grant) -> Viewer:
 
 
 def _panel_of_update(body) -> str | None:
-    """The panel a Dash callback request updates (its output is a pattern id of that panel)."""
-    output = body.get("output") if isinstance(body, dict) else None
-    start = output.find("{") if isinstance(output, str) else -1
-    if start < 0:
-        return None
-    try:
-        ident = json.loads(output[start:output.index("}", start) + 1])
-    except ValueError:
-        return None
-    return ident.get("id") if ident.get("type") in ("panel-body", "panel-stale", "panel-good") else None
+    """The panel a Dash callback request updates: every output is a pattern id of that one panel."""
+    outputs = body.get("outputs") if isinstance(body, dict) else None
+    outputs = [outputs] if isinstance(outputs, dict) else outputs if isinstance(outputs, list) else []
+    panels = {item["id"].get("id") if isinstance(item, dict) and isinstance(item.get("id"), dict)
+              and item["id"].get("type") in PANEL_PARTS else None for item in outputs}
+    return panels.pop() if len(panels) == 1 and None not in panels else None
 
 
 def _routed_path(body) -> str | None:

@@ -85,7 +85,7 @@ def panel_layout(panel_id: str | None = None, **query_params):
                         say(language, f"没有编号为 {panel_id!r} 的面板。", f"There is no panel {panel_id!r}."),
                         dcc.Link(say(language, "返回首页", "Back to the start page"), href="/", className="nav-link"))
     panel = panels.get(panel_id)
-    search = "?" + urlencode(query_params)
+    search = "?" + urlencode(query_params, doseq=True)
     today = clock.today()
     query, problems = urlstate.parse(search, today, settings.language)
     range_name = urlstate.range_name_of(search)

@@ -216,11 +216,12 @@ def test_embed_tokens_refuse_tampering_other_panels_and_widening(city):
     header = {"X-Embed-Token": token}
     assert route(client, "/embed/overview.kpis", header).status_code == 200
     assert route(client, "/cases", header).status_code == 403  # the token opens its panel only
-    other_panel = {"output": '{"id":"overview.trend","type":"panel-body"}.children', "inputs": [], "state": []}
+    other_panel = {"output": '..{"id":["MATCH"],"type":"panel-body"}.children..', "inputs": [], "state": [],
+                   "outputs": [{"id": {"id": "overview.trend", "type": "panel-body"}, "property": "children"}]}
     assert client.post("/_dash-update-component", json=other_panel, headers=header).status_code == 403
     # Filters in the token win over the URL's: a portal cannot widen its view.
     with city.app.server.test_request_context("/_dash-update-component", headers=header, json={
-            "output": '{"id":"overview.kpis","type":"panel-body"}.children'}, method="POST"):
+            "outputs": {"id": {"id": "overview.kpis", "type": "panel-body"}, "property": "children"}}, method="POST"):
         assert guard(city.settings) is None
         assert viewer().locked == {"region": "441900003"}
         query, _ = urlstate.parse("?region=441900001&range=7d", clock.today())
