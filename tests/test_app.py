@@ -86,6 +86,7 @@ def test_health_ok(mini_city, make_settings):
         "newest_case_at": mini_city.newest_reported_at.isoformat() + "+00:00",
         "version": VERSION,
         "schema": db.schema_revision(mini_city.engine),
+        "cache": "filesystem",
     }
 
 
