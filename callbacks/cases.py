@@ -1,18 +1,50 @@
-"""/cases and /case/<case_no>: grid paging, row clicks, the CSV export, photos and the 404."""
+"""/cases and /case/<case_no>: grid paging, row clicks, the CSV export, photos, the 404, and the
+duty officer's actions on a case."""
 from __future__ import annotations
 
-from dash import Input, Output, State, no_update
+from dash import ALL, Input, Output, State, ctx, no_update
+from dash.exceptions import PreventUpdate
 from flask import Response, jsonify, request
+from sqlalchemy.exc import NoResultFound, SQLAlchemyError
 
 from dashboard.app import current_settings
 from dashboard.auth import record, viewer
+from dashboard.i18n import say
 from dashboard.media import add_media_route
-from data_access import case_list, status
+from data_access import case_list, cases, lifecycle, status
+from data_access.db import get_engine
 from layouts import case_detail
 from layouts import cases as page
 from layouts import grid as grid_kit
 
-from .validation import CasesState, CellClick, GridRequest, accepts
+from .validation import CasesState, CellClick, Code, Count, GridRequest, Text, Ticks, accepts
+
+
+def act_on_case(case_no: str, action: str, department: int | None, minutes: int | None, opinion: str | None):
+    """Move a case for the logged-in duty officer, recorded under their name: (message, href)."""
+    lang = current_settings().language
+    who = viewer()
+    if not who.may_act:
+        return say(lang, "只有值班员可以办理案件", "Only duty officers act on cases"), no_update
+    payload = {"action": action, "actor": who.name, "opinion": (opinion or "").strip() or None}
+    if action == "dispatch":
+        payload["department_id"] = department
+    if action == "extend":
+        payload["minutes"] = minutes
+    try:
+        cases.ingest_transition(get_engine(current_settings().database_url), case_no, payload)
+    except cases.CaseNotFound:
+        return say(lang, f"案件 {case_no} 不存在", f"No case {case_no}"), no_update
+    except cases.CaseInputError as exc:
+        return "; ".join(f"{field}: {problem}" for field, problem in exc.errors.items()), no_update
+    except lifecycle.TransitionError as exc:
+        return str(exc), no_update  # names the case's state and the actions allowed from it
+    except NoResultFound:
+        return say(lang, "没有责任部门，请选择派遣部门", "No responsible department; choose one"), no_update
+    except SQLAlchemyError:
+        return say(lang, "数据库不可用，未办理", "Database unavailable; nothing was done"), no_update
+    record("case.action", f"{case_no} {action}")
+    return say(lang, f"已{lifecycle.STEP_LABELS[action]}", f"Done: {action}"), f"/case/{case_no}"
 
 
 def _case_path_no(path: str) -> str | None:
@@ -55,6 +87,18 @@ def register(app):
             return window.dash_clientside.no_update;
         }""",
         Output(case_detail.BACK, "n_clicks"), Input(case_detail.BACK, "n_clicks"), prevent_initial_call=True)
+
+    @app.callback(Output(case_detail.ACTION_MESSAGE, "children"), Output(case_detail.ACTION_NAV, "href"),
+                  Input({"type": case_detail.ACTION, "action": ALL}, "n_clicks"),
+                  State(case_detail.ACTION_CASE, "data"), State(case_detail.ACTION_DEPARTMENT, "value"),
+                  State(case_detail.ACTION_MINUTES, "value"), State(case_detail.ACTION_OPINION, "value"),
+                  prevent_initial_call=True)
+    @accepts(list[Ticks], Code | None, Count | None, Count | None, Text | None)
+    def act(_clicks, case_no, department, minutes, opinion):
+        action = ctx.triggered_id.get("action") if isinstance(ctx.triggered_id, dict) else None
+        if not ctx.triggered or not ctx.triggered[0]["value"] or action not in lifecycle.TRANSITIONS or not case_no:
+            raise PreventUpdate
+        return act_on_case(case_no, action, department, minutes, opinion)
 
     @server.get(page.CSV_ROUTE)
     def cases_csv():

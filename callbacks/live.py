@@ -5,11 +5,13 @@ import logging
 
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 from dash.exceptions import PreventUpdate
+from sqlalchemy.exc import NoResultFound, SQLAlchemyError
 
 from dashboard.app import current_settings
-from dashboard.auth import ACKNOWLEDGING_ROLES, record, viewer
+from dashboard.auth import record, viewer
 from dashboard.i18n import say
-from data_access import alarms, live
+from data_access import alarms, cases, lifecycle, live
+from data_access.db import get_engine
 from layouts import live as page
 
 from .validation import AlarmAckId, AlarmState, Count, LiveCursor, Text, Ticks, accepts, checked
@@ -84,7 +86,7 @@ def register():
         language = current_settings().language
         who = viewer()
         if who.acts_as_user:  # a logged-in user acknowledges as themselves, never as a typed name
-            if who.role not in ACKNOWLEDGING_ROLES:
+            if not who.may_act:
                 return no_update, say(language, "只有值班员可以确认报警", "Only duty officers acknowledge alarms")
             officer = who.name
         try:
@@ -93,6 +95,31 @@ def register():
         except alarms.AckError as exc:
             return no_update, exc.message(language)
         return (version or 0) + 1, f"{say(language, '已确认', 'Acknowledged')} · {user}"
+
+    @callback(Output("live-ack-version", "data", allow_duplicate=True), Output("live-ack-msg", "children", allow_duplicate=True),
+              Input({"type": "alarm-dispatch", "case": ALL}, "n_clicks"), State("live-ack-version", "data"),
+              prevent_initial_call=True)
+    @accepts(list[Ticks], Count | None)
+    def dispatch(_clicks, version):
+        case_no = ctx.triggered_id.get("case") if isinstance(ctx.triggered_id, dict) else None
+        if not ctx.triggered or not ctx.triggered[0]["value"] or not isinstance(case_no, str):
+            raise PreventUpdate
+        language = current_settings().language
+        if not viewer().may_act:
+            return no_update, say(language, "只有值班员可以分派", "Only duty officers dispatch")
+        try:
+            case = cases.file_and_dispatch(get_engine(current_settings().database_url), case_no, viewer().name)
+        except cases.CaseNotFound:
+            return no_update, say(language, f"案件 {case_no} 不存在", f"No case {case_no}")
+        except lifecycle.TransitionError as exc:
+            return (version or 0) + 1, str(exc)
+        except NoResultFound:
+            return no_update, say(language, f"案件 {case_no} 没有责任部门，请在案件页选择派遣部门",
+                                  f"Case {case_no} has no responsible department; dispatch it from its page")
+        except SQLAlchemyError:
+            return no_update, say(language, "数据库不可用，未分派", "Database unavailable; not dispatched")
+        record("case.action", f"{case_no} dispatch")
+        return (version or 0) + 1, say(language, f"已分派 {case.case_no}", f"Dispatched {case.case_no}")
 
     # New unacknowledged alarms beep (assets/live.js decides, from the sound switch).
     clientside_callback(

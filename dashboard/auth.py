@@ -48,7 +48,7 @@ LOGIN_WINDOW = 15 * 60
 LOGIN_FAILURES_PER_ACCOUNT = 5
 LOGIN_FAILURES_PER_ADDRESS = 20
 ANYONE_ROLE = "open"  # LOGIN=off
-ACKNOWLEDGING_ROLES = ("admin", "duty_officer")
+DUTY_ROLES = ("admin", "duty_officer")  # acknowledge alarms, move cases through the loop
 USER_TTL = 30  # seconds a loaded user is trusted before it is read again (disabling takes effect)
 
 
@@ -61,6 +61,11 @@ class Viewer:
     regions: tuple[str, ...] = ()
     grant: access.Grant | None = None  # of a signed link (embed or wall)
     locked: dict = field(default_factory=dict)  # query parameters this viewer cannot change
+
+    @property
+    def may_act(self) -> bool:
+        """A logged-in duty officer (or admin): acknowledges alarms and moves cases."""
+        return self.acts_as_user and self.role in DUTY_ROLES
 
     @property
     def disclosure(self) -> case_list.Disclosure:

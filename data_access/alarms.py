@@ -76,7 +76,7 @@ def current_alarms(url: str, now: datetime | None = None, limit: int = LIMIT) ->
             alarm["detail"] = f"{alarm['peak']:g} {s.unit} > {limit_value:g} {s.unit}"
         alarms.extend(by_key.values())
         videos = conn.execute(
-            select(Case.case_no, Case.reported_at, Case.address, Category.name.label("category"),
+            select(Case.case_no, Case.reported_at, Case.address, Case.status, Category.name.label("category"),
                    Region.name.label("region"))
             .join(Category, Category.id == Case.category_id).join(Region, Region.code == Case.region_code)
             .where(Case.source == "video_ai", Case.reported_at >= since)
@@ -84,7 +84,7 @@ def current_alarms(url: str, now: datetime | None = None, limit: int = LIMIT) ->
         for c in videos:
             alarms.append({"key": f"video:{c.case_no}", "kind": "video", "at": c.reported_at,
                            "title": c.category, "detail": f"{c.region} {c.address}".strip(),
-                           "case_no": c.case_no, "severity": "yellow"})
+                           "case_no": c.case_no, "severity": "yellow", "status": c.status})
         soon = conn.execute(
             select(Case.case_no, Case.deadline_at, Case.suspended_at, CaseStage.time_limit_minutes,
                    Category.name.label("category"), Case.address)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import shapely
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -219,6 +220,22 @@ def responsible_department(session: Session, category: Category, region_code: st
     ).scalar_one()
 
 
+def dispatch_choices(engine, case_no: str) -> list[tuple[int, str]]:
+    """Departments a case can be dispatched to, (id, name): the responsible one first (the
+    catalogue's department, else the case's 镇街), then the professional ones, then the towns."""
+    with Session(engine) as session:
+        case = session.execute(select(Case.category_id, Case.region_code).where(Case.case_no == case_no)).one_or_none()
+        if case is None:
+            return []
+        try:
+            default = responsible_department(session, session.get(Category, case.category_id), case.region_code)
+        except NoResultFound:  # no department answers for this place: the officer chooses
+            default = None
+        rows = session.execute(select(Department.id, Department.name)
+                               .order_by(Department.id != default, Department.kind != "professional", Department.id)).all()
+    return [(row.id, row.name) for row in rows]
+
+
 def create_case(session: Session, new: NewCase, actor: str | None = None, now: datetime | None = None) -> Case:
     """Insert a reported case (status 待立案). Raises CaseInputError listing every bad field."""
     errors: dict[str, str] = {}
@@ -383,6 +400,17 @@ def ingest_case(engine, payload, actor: str | None = None) -> tuple[str, bool]:
             if not transient or attempt == INGEST_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def file_and_dispatch(engine, case_no: str, actor: str) -> Case:
+    """一键分派: file the case if it still waits for that, and dispatch it to its responsible
+    department, in one transaction. Raises CaseNotFound or lifecycle.TransitionError."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        case = lock_case(session, case_no)
+        at = max(utcnow(), case.updated_at)
+        if case.status == "reported":
+            transition(session, case, "file", at, actor, "一键分派")
+        return transition(session, case, "dispatch", at, actor, "一键分派")
 
 
 def ingest_transition(engine, case_no: str, payload) -> Case:

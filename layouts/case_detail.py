@@ -11,12 +11,21 @@ from dash import dcc, html
 from dashboard.app import current_settings
 from dashboard.auth import record, viewer
 from dashboard.i18n import say, t
-from data_access import case_list, clock, geo_layers, lifecycle, objects, status
+from data_access import case_list, cases, clock, geo_layers, lifecycle, objects, status
+from data_access.db import get_engine
 from data_access.geo import transform_geometry, wgs84_to_gcj02
 from layouts.cases import now_utc
 from layouts.video import nearby as nearby_videos
 
 BACK = "case-back"
+# The duty officer's actions (callbacks/cases.py): buttons, their inputs, the answer.
+ACTION = "case-action"
+ACTION_CASE = "case-action-case"
+ACTION_DEPARTMENT = "case-action-department"
+ACTION_MINUTES = "case-action-minutes"
+ACTION_OPINION = "case-action-opinion"
+ACTION_MESSAGE = "case-action-message"
+ACTION_NAV = "case-action-nav"
 MAP = "case-map"
 NOT_FOUND = "案件不存在"
 NOT_FOUND_EN = "No such case"
@@ -25,6 +34,32 @@ NOT_FOUND_EN = "No such case"
 def _panel(title: str, body, extra: str = "") -> html.Section:
     return html.Section(className=f"panel {extra}".strip(), children=[
         html.H2(title, className="panel-title"), html.Div(body, className="panel-body")])
+
+
+def actions(detail, lang: str, database_url: str):
+    """What a duty officer can do with the case now, through the same lifecycle as the API;
+    nothing for other roles (their callbacks are refused too)."""
+    if not viewer().may_act:
+        return None
+    allowed = [a for a in lifecycle.allowed_actions(detail.status) if a != "report"]
+    if not allowed:
+        return None
+    departments = cases.dispatch_choices(get_engine(database_url), detail.case_no) if "dispatch" in allowed else []
+    label = (lambda a: lifecycle.STEP_LABELS[a]) if lang == "zh" else (lambda a: a.capitalize())
+    return html.Div(className="case-actions", children=[
+        dcc.Store(id=ACTION_CASE, data=detail.case_no),
+        dcc.Location(id=ACTION_NAV, refresh=True),
+        *[html.Button(label(a), id={"type": ACTION, "action": a}, className=f"button case-action case-action-{a}",
+                      n_clicks=0) for a in allowed],
+        dcc.Dropdown(id=ACTION_DEPARTMENT, options=[{"label": name, "value": dept} for dept, name in departments],
+                     value=departments[0][0] if departments else None, clearable=False,
+                     className="case-action-department") if departments else dcc.Store(id=ACTION_DEPARTMENT),
+        dcc.Input(id=ACTION_MINUTES, type="number", min=1, max=10080, step=1, value=60, className="case-action-minutes",
+                  title=say(lang, "延时分钟数", "Minutes to extend")) if "extend" in allowed else dcc.Store(id=ACTION_MINUTES),
+        dcc.Input(id=ACTION_OPINION, type="text", maxLength=500, className="case-action-opinion",
+                  placeholder=say(lang, "办理意见（可选）", "Opinion (optional)")),
+        html.Span(id=ACTION_MESSAGE, className="case-action-message", role="status"),
+    ])
 
 
 def lamp_dot(lamp: str | None, language: str = "zh") -> html.Span:
@@ -171,6 +206,7 @@ def layout(case_no: str | None = None, **_query):
             html.Div(className="stack", children=[
                 _panel(say(lang, "办理流程", "Workflow"),
                        [stepper(detail.stages, detail.status in lifecycle.FINAL_STATUSES, lang),
+                        actions(detail, lang, settings.database_url),
                         html.Div(timeline(detail.stages, lang), className="timeline-scroll")], "grow case-flow"),
                 _panel(say(lang, "现场照片", "Photos"), photos(detail.photos, lang), "case-photos"),
             ]),

@@ -55,6 +55,10 @@ def lamp_groups(groups: list[dict], language: str):
     ]) for g in groups]
 
 
+# A video-AI case still waiting for these steps can be filed and dispatched in one click.
+DISPATCHABLE = ("reported", "filed")
+
+
 def alarm_items(items: list[dict], tz, language: str):
     if not items:
         return html.Div("暂无告警" if language == "zh" else "No alarms", className="panel-empty")
@@ -77,6 +81,10 @@ def alarm_items(items: list[dict], tz, language: str):
         else:
             side = html.Button("确认" if language == "zh" else "Ack", className="alarm-ack",
                                id={"type": "alarm-ack", "key": a["key"]}, n_clicks=0)
+        if a.get("status") in DISPATCHABLE and viewer().may_act:
+            side = html.Div([html.Button("一键分派" if language == "zh" else "Dispatch", className="alarm-dispatch",
+                                         id={"type": "alarm-dispatch", "case": a["case_no"]}, n_clicks=0), side],
+                            className="alarm-actions")
         rows.append(html.Div([main, side], className=f"alarm-row sev-{a['severity']}"
                              + (" acked" if a["acked_by"] else ""), **{"data-alarm": a["key"]}))
     return rows
@@ -84,7 +92,7 @@ def alarm_items(items: list[dict], tz, language: str):
 
 def alarm_state(items: list[dict]) -> list:
     """What the browser compares to notice new unacknowledged alarms (and to skip re-rendering)."""
-    return [[a["key"], bool(a["acked_by"])] for a in items]
+    return [[a["key"], bool(a["acked_by"]), a.get("status")] for a in items]
 
 
 def _panel(title, body_id, body, extra=None):

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from dashboard import urlstate
 from dashboard.app import create_app
 from dashboard.auth import LOGIN_FAILURES_PER_ACCOUNT, guard, viewer
-from data_access import access, clock, db
-from data_access.models import Case
+from data_access import access, cases, clock, db
+from data_access.models import Case, Category, Department
 from data_access.models_access import AuditEntry
 
 PASSWORD = "correct horse"
@@ -252,3 +252,65 @@ def test_logged_in_users_acknowledge_as_themselves(city):
         assert "somebody else" not in text
         assert ("已确认 · duty_officer" in text) == allowed
         assert ("只有值班员可以确认报警" in text) == (not allowed)
+
+
+def act(client, case_no: str, action: str, department=None, minutes=None, opinion=None):
+    body = {"output": "..case-action-message.children...case-action-nav.href..",
+            "outputs": [{"id": "case-action-message", "property": "children"},
+                        {"id": "case-action-nav", "property": "href"}],
+            "inputs": [[{"id": {"action": action, "type": "case-action"}, "property": "n_clicks", "value": 1}]],
+            "changedPropIds": [json.dumps({"action": action, "type": "case-action"}, separators=(",", ":")) + ".n_clicks"],
+            "state": [{"id": "case-action-case", "property": "data", "value": case_no},
+                      {"id": "case-action-department", "property": "value", "value": department},
+                      {"id": "case-action-minutes", "property": "value", "value": minutes},
+                      {"id": "case-action-opinion", "property": "value", "value": opinion}]}
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    return answer.get_json()["response"]
+
+
+def test_duty_officers_move_cases_and_others_cannot(city):
+    leader, _ = login(city.app, "leader")
+    assert '"case-action"' not in json.dumps(route(leader, "/case/MINI-0005").get_json())
+    assert act(leader, "MINI-0005", "file")["case-action-message"]["children"] == "只有值班员可以办理案件"
+
+    duty, _ = login(city.app, "duty_officer")
+    page = json.dumps(route(duty, "/case/MINI-0005").get_json(), ensure_ascii=False)
+    assert '"action": "file"' in page and '"action": "reject"' in page and '"action": "close"' not in page
+    refused = act(duty, "MINI-0005", "close")["case-action-message"]["children"]
+    assert "allowed: file, reject, void" in refused  # an illegal move names the allowed ones
+    done = act(duty, "MINI-0005", "file", opinion="属实，立案")
+    assert done["case-action-nav"]["href"] == "/case/MINI-0005"
+    with db.session_scope(city.engine) as s:
+        case = s.execute(select(Case).where(Case.case_no == "MINI-0005")).scalar_one()
+        assert case.status == "filed"
+        assert (case.stages[-2].stage, case.stages[-2].actor, case.stages[-2].opinion) == ("file", "duty_officer", "属实，立案")
+        departments = [d for d, _ in cases.dispatch_choices(city.engine, "MINI-0005")]
+    act(duty, "MINI-0005", "dispatch", department=departments[-1])
+    with db.session_scope(city.engine) as s:
+        case = s.execute(select(Case).where(Case.case_no == "MINI-0005")).scalar_one()
+        assert (case.status, case.department_id) == ("dispatched", departments[-1])
+        assert ("duty_officer", "case.action", "MINI-0005 dispatch") in s.execute(
+            select(AuditEntry.username, AuditEntry.action, AuditEntry.target)).all()
+
+
+def test_one_click_dispatch_from_live(city):
+    with db.session_scope(city.engine) as s:
+        s.execute(update(Case).where(Case.case_no == "MINI-0005").values(source="video_ai"))
+        case = s.execute(select(Case).where(Case.case_no == "MINI-0005")).scalar_one()
+        s.execute(update(Category).where(Category.id == case.category_id).values(
+            default_department_id=s.execute(select(Department.id)).scalars().first()))
+    duty, _ = login(city.app, "duty_officer")
+    body = {"output": "..live-ack-version.data@x...live-ack-msg.children@x..",
+            "outputs": [{"id": "live-ack-version", "property": "data"}, {"id": "live-ack-msg", "property": "children"}],
+            "inputs": [[{"id": {"case": "MINI-0005", "type": "alarm-dispatch"}, "property": "n_clicks", "value": 1}]],
+            "changedPropIds": ['{"case":"MINI-0005","type":"alarm-dispatch"}.n_clicks'],
+            "state": [{"id": "live-ack-version", "property": "data", "value": 0}]}
+    deps = duty.get("/_dash-dependencies").get_json()
+    body["output"] = next(d["output"] for d in deps if "alarm-dispatch" in json.dumps(d["inputs"]))
+    answer = duty.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    assert "已分派 MINI-0005" in json.dumps(answer.get_json(), ensure_ascii=False)
+    with db.session_scope(city.engine) as s:
+        case = s.execute(select(Case).where(Case.case_no == "MINI-0005")).scalar_one()
+        assert case.status == "dispatched" and [r.actor for r in case.stages[-3:-1]] == ["duty_officer"] * 2
