@@ -96,12 +96,23 @@
       var img = document.createElement("img");
       img.className = "vt-media";
       img.alt = tile.getAttribute("data-name") || "";
-      img.onerror = function () { fail("mjpeg unreachable"); };
+      var fallback = null;
+      /* A refused stream (the server's stream cap, 503) or a broken one: the camera's refreshing
+         snapshots instead; if those fail too, the tile shows its offline state. */
+      img.onerror = function () {
+        clearInterval(timer);
+        img.onerror = null;
+        img.remove();
+        fallback = mounters.snapshot(tile, screen, url.replace(/\/mjpeg$/, "/snapshot.jpg"), fail);
+      };
       img.onload = function () { setState(tile, "playing"); };
       img.src = withTime(url);
       screen.appendChild(img);
       var timer = setInterval(function () { img.src = withTime(url); }, MJPEG_RECONNECT_MS);
-      return function () { clearInterval(timer); img.onerror = null; img.src = ""; };
+      return function () {
+        clearInterval(timer); img.onerror = null; img.src = "";
+        if (fallback) { fallback(); }
+      };
     },
 
     snapshot: function (tile, screen, url, fail) {

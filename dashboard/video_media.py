@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import math
 import random
+import threading
 import time
 from datetime import datetime
 
@@ -32,6 +33,11 @@ EPOCH = datetime(2000, 1, 1)
 
 MJPEG_FPS = 5
 MJPEG_SECONDS = 120  # a stream ends after this; the tile reconnects (frees server threads)
+# Streams one app (one gunicorn worker, 4 threads) serves at once: each holds a thread while it
+# runs, so more would starve pages, callbacks and /health. Beyond it: 503 with Retry-After, and
+# the tile shows refreshing snapshots instead (assets/video.js).
+MJPEG_STREAMS = 2
+MJPEG_RETRY_SECONDS = 30
 BOUNDARY = "cockpitframe"
 FRAME_TIME = "X-Frame-Time"  # the local time drawn into a frame (the server clock when it was served)
 FRAME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -82,6 +88,8 @@ def add_video_media_routes(server):
     from dashboard.app import current_settings
     from seeds.video import CLIP_FILES, ensure_media, media_path, media_ready, phase
 
+    streams = threading.BoundedSemaphore(MJPEG_STREAMS)
+
     def _camera(code: str):
         cam = video.camera(current_settings().database_url, code)
         if cam is None:
@@ -117,6 +125,10 @@ def add_video_media_routes(server):
         except ValueError:
             seconds = MJPEG_SECONDS
         seconds = min(max(seconds, 1.0), MJPEG_SECONDS) if math.isfinite(seconds) else MJPEG_SECONDS
+        if not streams.acquire(blocking=False):
+            return Response(f"all {MJPEG_STREAMS} camera streams of this server are in use; retry later or use "
+                            f"{video.MEDIA_PREFIX}/{code}/snapshot.jpg", status=503, mimetype="text/plain",
+                            headers={"Retry-After": str(MJPEG_RETRY_SECONDS), "Cache-Control": "no-store"})
 
         def generate():
             # Each frame is drawn when it is sent, with the server clock of that moment in it.
@@ -128,8 +140,10 @@ def add_video_media_routes(server):
                        f"{FRAME_TIME}: {now.strftime(FRAME_FORMAT)}\r\n\r\n".encode() + frame + b"\r\n")
                 time.sleep(1 / MJPEG_FPS)
 
-        return Response(stream_with_context(generate()), mimetype=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
-                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        response = Response(stream_with_context(generate()), mimetype=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
+                            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        response.call_on_close(streams.release)  # when the stream ends or the client goes away
+        return response
 
     @server.get(f"{video.MEDIA_PREFIX}/<code>/<path:path>")
     def camera_file(code: str, path: str):
