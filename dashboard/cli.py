@@ -12,6 +12,8 @@ import ipaddress
 import re
 import subprocess
 import sys
+import threading
+import time
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
@@ -28,6 +30,7 @@ DEFAULT_WORKERS = 2
 WORKER_TIMEOUT = 120  # seconds
 THREADS_PER_WORKER = 4
 DEFAULT_SEED = 42
+DB_WATCH_SECONDS = 10.0  # how often `serve` checks the database, to say when it goes or comes back
 
 
 class CliError(Exception):
@@ -119,6 +122,27 @@ def cmd_apikey_revoke(args, settings: Settings) -> None:
         if not api_keys.revoke(session, args.prefix):
             raise CliError(f"no API key with prefix {args.prefix!r} (see `cockpit apikey list`)")
     print(f"API key {args.prefix} revoked", file=sys.stderr)
+
+
+def cmd_import(args, settings: Settings) -> None:
+    """Import cases from a CSV or JSON file; exit 1 when any row was rejected."""
+    from data_access import case_import
+
+    try:
+        overrides = case_import.parse_overrides(args.map)
+        engine = connect(settings)
+        report = case_import.import_file(engine, args.file, overrides, args.source, progress=not args.no_progress)
+    except case_import.ImportFileError as exc:
+        raise CliError(str(exc)) from None
+    columns = ", ".join(f"{name}={column}" for name, column in report.columns.items())
+    print(f"{args.file} ({report.encoding}; {columns})")
+    print(f"{report.total} rows: {report.created} created, {report.present} already present, "
+          f"{len(report.rejected)} rejected")
+    for item in report.rejected[:case_import.MAX_REASONS]:
+        print(f"  row {item.row}: {item.reason}")
+    if report.rejected_file:
+        print(f"rejected rows with their reasons: {report.rejected_file}")
+        raise SystemExit(1)
 
 
 def clock_text(moment) -> str:
@@ -283,10 +307,52 @@ def is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def database_problem(settings: Settings) -> str | None:
+    """None when DATABASE_URL answers now, else why not; keeps no pooled connection (workers fork)."""
+    engine = None
+    try:
+        engine = db.get_engine(settings.database_url)
+        with engine.connect():
+            return None
+    except DB_ERRORS as exc:
+        return describe_error(exc)
+    finally:
+        if engine is not None:
+            release(engine)
+
+
+def say(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+def watch_database(settings: Settings, problem: str | None, every: float = DB_WATCH_SECONDS) -> None:
+    """Check the database every `every` seconds and say on stderr when it goes away or comes back."""
+    url = safe_url(settings.database_url)
+    while True:
+        time.sleep(every)
+        now = database_problem(settings)
+        if problem and not now:
+            say(f"database {url} is reachable again")
+        elif now and not problem:
+            say(f"database {url} is unreachable: {now}")
+        problem = now
+
+
+def start_database_watch(settings: Settings) -> None:
+    """Say now whether the database answers, then keep watching it in the background. A dead
+    database does not stop the server: pages show the database-down state, /health answers 503."""
+    problem = database_problem(settings)
+    if problem:
+        say(f"warning: database {safe_url(settings.database_url)} is unreachable: {problem}; serving anyway "
+            f"(pages show the database-down state, /health answers 503), checking again every {DB_WATCH_SECONDS:g} s")
+    threading.Thread(target=watch_database, args=(settings, problem), daemon=True, name="database-watch").start()
+
+
 def cmd_serve(args, settings: Settings) -> None:
     if args.dev and not is_loopback(args.host):
         # The development server's debugger runs any code a visitor sends it.
         raise CliError(f"--dev serves an interactive debugger; it listens on loopback only, not {args.host!r}")
+    start_database_watch(settings)
     if args.dev:
         from dashboard.app import create_app
 
@@ -353,6 +419,14 @@ def build_parser() -> argparse.ArgumentParser:
     k = keys.add_parser("revoke", help="revoke a key by its prefix")
     k.add_argument("prefix", help="the key's prefix, as `apikey list` shows it")
     k.set_defaults(func=cmd_apikey_revoke)
+
+    p = sub.add_parser("import", help="import cases from a CSV or JSON file of another system (e.g. a 12345 export)")
+    p.add_argument("file", help="CSV with a header row, JSON lines or a JSON array; UTF-8 or GBK")
+    p.add_argument("--map", action="append", metavar="FIELD=COLUMN",
+                   help="name the column of a field, e.g. external=工单编号,category=小类代码 (repeatable)")
+    p.add_argument("--source", default="hotline", help="source of rows without one (default: hotline)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_import)
 
     from data_access.access import ROLES
 
