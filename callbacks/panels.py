@@ -16,6 +16,7 @@ from data_access import boards, clock
 from .validation import BoardScope, Code, Day, PanelBodyId, PlotClick, Rem, Text, Ticks, accepts
 
 log = logging.getLogger(__name__)
+RETRY_FIRST_MS = 5000  # a stale panel's first quick retry; each next one waits twice as long
 
 
 def render_panel(panel_id: str, search: str, rem: float | None):
@@ -61,6 +62,24 @@ def register():
             return parseFloat(getComputedStyle(grid || document.documentElement).fontSize) || 16;
         }""",
         Output("board-rem", "data"), Input("board-scope", "data"),
+    )
+
+    # A stale panel (the refresh failed: a badge, or no good content yet) asks again soon, waiting
+    # RETRY_FIRST_MS and doubling up to its own interval; a fresh panel goes back to its interval.
+    # Client-side, so the refresh's outputs stay the panel's body, badge and time.
+    clientside_callback(
+        f"""function(badge, good, retry) {{
+            if (!retry) {{ return [window.dash_clientside.no_update, window.dash_clientside.no_update]; }}
+            const stale = Boolean(badge) || !good;
+            const wait = stale ? Math.min(retry.wait ? retry.wait * 2 : {RETRY_FIRST_MS}, retry.every) : 0;
+            return [wait || retry.every, Object.assign({{}}, retry, {{wait: wait}})];
+        }}""",
+        Output({"type": "panel-timer", "id": MATCH}, "interval"),
+        Output({"type": "panel-retry", "id": MATCH}, "data"),
+        Input({"type": "panel-stale", "id": MATCH}, "children"),
+        State({"type": "panel-good", "id": MATCH}, "data"),
+        State({"type": "panel-retry", "id": MATCH}, "data"),
+        prevent_initial_call=True,
     )
 
     @callback(

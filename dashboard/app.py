@@ -5,12 +5,14 @@ create_app. Layouts and callbacks find the app's settings with current_settings(
 """
 from __future__ import annotations
 
+import functools
+import logging
 from datetime import timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import dash
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 
 from dashboard.auth import init_auth
 from dashboard.cache import init_cache
@@ -19,6 +21,8 @@ from dashboard.settings import Settings, load_settings
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 SETTINGS_KEY = "COCKPIT_SETTINGS"
+RETRY_AFTER_SECONDS = 5  # what a 503 for a database that is down asks clients to wait
+log = logging.getLogger(__name__)
 
 try:
     VERSION = version("smart-city-cockpit")
@@ -38,6 +42,22 @@ class CockpitDash(dash.Dash):
         return {**super()._config(), "dash_version_url": ""}
 
 
+def _guarded(layout):
+    """A page layout that shows the database-down page instead of raising when the database fails."""
+    from data_access.status import DB_ERRORS, describe_error
+    from layouts import shell
+
+    @functools.wraps(layout)
+    def draw(**query):
+        try:
+            return layout(**query)
+        except DB_ERRORS as exc:
+            log.warning("page not drawn, database unavailable: %s", describe_error(exc))
+            return shell.database_down(describe_error(exc))
+
+    return draw
+
+
 def _register_pages():
     from dashboard.pages import PAGES
     from layouts import shell
@@ -45,7 +65,7 @@ def _register_pages():
     dash.page_registry.clear()  # one app per process; a new app starts from PAGES
     for order, page in enumerate(PAGES):
         dash.register_page(page.module, path=page.path, path_template=page.path_template, name=page.title,
-                           order=order, layout=page.layout,
+                           order=order, layout=_guarded(page.layout),
                            title=lambda _page=page, **_: _page.label(current_settings().language))
     dash.register_page("not_found_404", path="/404", order=len(PAGES), layout=shell.not_found,
                        title=lambda **_: t("notfound.title", current_settings().language))
@@ -69,6 +89,21 @@ def _add_health_route(server, settings: Settings):
         if report.error:
             body["error"] = report.error
         return jsonify(body), 200 if report.ok else 503
+
+
+def _add_database_errors(server):
+    """Any database error a view or callback lets through answers 503, never 500: a JSON body
+    naming the cause and Retry-After."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from data_access.status import describe_error
+
+    @server.errorhandler(SQLAlchemyError)
+    def database_unavailable(exc):
+        log.warning("%s %s: database unavailable: %s", request.method, request.path, describe_error(exc))
+        response = jsonify({"error": f"database unavailable: {describe_error(exc)}"})
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response, 503
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
@@ -116,6 +151,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     geo_api.register(server)
     server.register_blueprint(ingest_api)
     _add_health_route(server, settings)
+    _add_database_errors(server)
     # Run Dash's first-request setup (callback map, page router) now, in one thread: on a fresh
     # gunicorn worker, concurrent first requests otherwise race it and answer 500.
     server.test_client().get("/_dash-dependencies")

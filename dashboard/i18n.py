@@ -20,6 +20,7 @@ LABELS = {
     "fresh.label": ("数据更新于", "Data updated"),
     "fresh.none": ("暂无案件数据", "No cases yet"),
     "fresh.down": ("数据库不可用", "Database unavailable"),
+    "page.down": ("页面暂时无法显示，数据库恢复后刷新即可", "This page cannot be shown now; reload it once the database is back"),
     "ago.now": ("刚刚", "just now"),
     "ago.minutes": ("{n} 分钟前", "{n} min ago"),
     "ago.hours": ("{n} 小时前", "{n} h ago"),

@@ -10,7 +10,6 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterator
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -221,18 +220,20 @@ def case_page(database_url: str, query: CaseQuery, now: datetime, start: int, en
 
 
 def csv_chunks(database_url: str, query: CaseQuery, now: datetime, language: str = "zh",
-               show: Disclosure = NAMES_MASKED) -> Iterator[str]:
-    """The whole list as CSV text chunks: a BOM and header, then rows read with a server-side cursor."""
+               show: Disclosure = NAMES_MASKED) -> gridquery.CsvStream:
+    """The whole list as CSV text chunks: a BOM and header, then rows read with a server-side cursor
+    (opened now, so a database that is down raises before anything is sent)."""
     lk = lookups(database_url)
-    yield gridquery.BOM + gridquery.csv_text([[headers(language)[c] for c in CSV_COLUMNS]])
     stmt = (select(Case.case_no, Case.reported_at, Case.region_code, Case.category_id, Case.source,
                    Case.status, Case.department_id, Case.urgency, Case.address, Case.description)
             .where(*case_conditions(query, now)).order_by(*_order_by(())))
-    with db.get_engine(database_url).connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=CSV_CHUNK).execute(stmt)
-        for part in result.partitions():
-            rows = (_names(r, lk, language, show) | {"description": r.description} for r in part)
-            yield gridquery.csv_text([row[c] for c in CSV_COLUMNS] for row in rows)
+    header = gridquery.BOM + gridquery.csv_text([[headers(language)[c] for c in CSV_COLUMNS]])
+
+    def rows_of(part):
+        rows = (_names(r, lk, language, show) | {"description": r.description} for r in part)
+        return ([row[c] for c in CSV_COLUMNS] for row in rows)
+
+    return gridquery.CsvStream(db.get_engine(database_url), stmt, header, rows_of, CSV_CHUNK)
 
 
 # ---- one case ----

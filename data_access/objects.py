@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -382,17 +382,18 @@ def page(database_url: str, selection: Selection, start, end, sort: tuple = (), 
 CSV_CHUNK = 2000
 
 
-def csv_chunks(database_url: str, selection: Selection, language: str = "zh") -> Iterator[str]:
-    """The whole list as CSV text chunks: BOM and header, then the grid's rows in its default order."""
+def csv_chunks(database_url: str, selection: Selection, language: str = "zh") -> gridquery.CsvStream:
+    """The whole list as CSV text chunks: BOM and header, then the grid's rows in its default order
+    (the cursor is opened now, so a database that is down raises before anything is sent)."""
     kind = get(selection.kind)
     columns = list(kind.columns)
-    yield gridquery.BOM + gridquery.csv_text([[c.label(language) for c in columns]])
+    header = gridquery.BOM + gridquery.csv_text([[c.label(language) for c in columns]])
     stmt = _select(kind, columns).where(*selection_conditions(selection)).order_by(*_order_by(kind, ()))
-    with db.get_engine(database_url).connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=CSV_CHUNK).execute(stmt)
-        for part in result.partitions():
-            yield gridquery.csv_text([display(c, r._mapping[c.name], database_url, language) for c in columns]
-                                     for r in part)
+
+    def rows_of(part):
+        return ([display(c, r._mapping[c.name], database_url, language) for c in columns] for r in part)
+
+    return gridquery.CsvStream(db.get_engine(database_url), stmt, header, rows_of, CSV_CHUNK)
 
 
 # ---- one object ----

@@ -120,7 +120,8 @@ def _panel_frame(area: str, panel_id: str, language: str):
     """The frame every panel is drawn in (boards, single-panel pages, kiosk playlists).
 
     `panel-stale` shows "最后更新于 HH:MM" while a refresh fails and the body keeps the last
-    good content; `panel-good` remembers when that content was built (callbacks/panels.py).
+    good content; `panel-good` remembers when that content was built (callbacks/panels.py);
+    `panel-retry` holds the panel's own interval and the wait of a stale panel's quick retries.
     """
     panel = panels.get(panel_id)
     return html.Section([
@@ -129,6 +130,7 @@ def _panel_frame(area: str, panel_id: str, language: str):
                 className="panel-title"),
         html.Div(html.Div(className="panel-loading"), id={"type": "panel-body", "id": panel_id}, className="panel-body"),
         dcc.Store(id={"type": "panel-good", "id": panel_id}),
+        dcc.Store(id={"type": "panel-retry", "id": panel_id}, data={"every": panel.refresh_seconds * 1000, "wait": 0}),
         dcc.Interval(id={"type": "panel-timer", "id": panel_id}, interval=panel.refresh_seconds * 1000),
     ], className="panel", style={"gridArea": area}, **{"data-panel": panel_id})
 

@@ -130,6 +130,16 @@ def layout():
     ])
 
 
+def database_down(detail: str):
+    """What a page shows when the database fails while drawing it (dashboard/app.py guards every page)."""
+    lang = current_settings().language
+    return html.Div(className="page page-message", role="alert", children=[
+        html.H2(t("fresh.down", lang)),
+        html.P(t("page.down", lang)),
+        html.P(detail, className="page-message-detail"),
+    ])
+
+
 def not_found(**_query):
     lang = current_settings().language
     return html.Div(className="page page-message", children=[
