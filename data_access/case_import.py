@@ -94,7 +94,7 @@ def resolve_columns(header: list[str], overrides: dict[str, str]) -> dict[str, s
     for name, aliases in COLUMN_NAMES.items():
         if name in overrides:
             if _key(overrides[name]) not in by_key:
-                raise ImportFileError(f"--map {name}={overrides[name]}: no such column; columns: {', '.join(header)}")
+                raise ImportFileError(f"--map {name}={overrides[name]}: no such column; columns: {_names(header)}")
             columns[name] = by_key[_key(overrides[name])]
             continue
         found = next((by_key[_key(a)] for a in aliases if _key(a) in by_key), None)
@@ -102,9 +102,14 @@ def resolve_columns(header: list[str], overrides: dict[str, str]) -> dict[str, s
             columns[name] = found
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
-        raise ImportFileError(f"no column for {', '.join(missing)}; columns: {', '.join(header) or '(none)'}; "
+        raise ImportFileError(f"no column for {', '.join(missing)}; columns: {_names(header)}; "
                               f"name them with --map field=column")
     return columns
+
+
+def _names(header: list[str], shown: int = 20) -> str:
+    names = ", ".join(cases.quote(name)[1:-1] for name in header[:shown]) or "(none)"
+    return names + (f" and {len(header) - shown} more" if len(header) > shown else "")
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -126,7 +131,7 @@ def read_records(path: Path) -> tuple[list[str], list[tuple[int, dict]], str]:
         raise ImportFileError(f"{path}: {exc.strerror or exc}") from None
     text, encoding = decode(data)
     if "\x00" in text:
-        raise ImportFileError(f"{path}: binary data (NUL characters), not CSV or JSON")
+        raise ImportFileError(f"{path}: binary data (NUL characters), not CSV or JSON; save a spreadsheet as CSV")
     start = text.lstrip()[:1]
     if not start:
         raise ImportFileError(f"{path}: empty file")

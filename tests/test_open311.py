@@ -241,3 +241,10 @@ def test_queries_on_the_seeded_city(seeded):
         assert len(rows) == raw > 0 and all(r.open311_status == "closed" for r in rows)
         assert [r.requested_at for r in rows] == sorted((r.requested_at for r in rows), reverse=True)
         assert open311.unknown_service_codes(session, [code, "99999"]) == ["99999"]
+
+
+def test_database_down(make_settings, tmp_path):
+    """A key of the right form reaches the database: down, it is 503 in the GeoReport format."""
+    server = open311_app(make_settings(f"sqlite:///{tmp_path / 'missing' / 'cockpit.sqlite'}"))
+    key = "ck_deadbeef_" + "a" * 32
+    assert_error(server.test_client().get("/open311/v2/services.json", query_string={"api_key": key}), 503)
