@@ -115,7 +115,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     from callbacks import panels as panel_callbacks
     from callbacks import shell as shell_callbacks
     from callbacks import video as video_callbacks
-    from dashboard import geo_api
+    from dashboard import geo_api, open311
     from dashboard.api import api as ingest_api
     from data_access import clock, indicators
     from layouts import shell
@@ -150,6 +150,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     video_callbacks.register(app)
     geo_api.register(server)
     server.register_blueprint(ingest_api)
+    open311.register(server)
     _add_health_route(server, settings)
     _add_database_errors(server)
     # Run Dash's first-request setup (callback map, page router) now, in one thread: on a fresh

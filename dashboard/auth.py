@@ -37,6 +37,7 @@ DASH_DATA = ("/_dash-layout", "/_dash-dependencies", "/_dash-update-component", 
 EMBED_PREFIX = "/embed/"
 WALL_PREFIX = "/wall/"
 EMBED_HEADER = "X-Embed-Token"
+KEYED_BLUEPRINTS = ("ingest_api", "open311")  # APIs that check their own keys
 PANEL_PARTS = ("panel-body", "panel-stale", "panel-good")  # the outputs of a panel's refresh
 # Paths a role may not open (prefixes); everything else is open to every logged-in role.
 FORBIDDEN = {
@@ -307,7 +308,7 @@ def _asked_path() -> str:
 def guard(settings):
     """before_request: decide who is asking; answer the request itself when it may not go on."""
     path = request.path
-    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES) or request.blueprint == "ingest_api":
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES) or request.blueprint in KEYED_BLUEPRINTS:
         return None
     data_request = path.startswith(DASH_DATA) or path.startswith("/api/")
     if not settings.login_required:

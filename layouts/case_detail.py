@@ -55,7 +55,7 @@ def actions(detail, lang: str, database_url: str):
                      value=departments[0][0] if departments else None, clearable=False,
                      className="case-action-department") if departments else dcc.Store(id=ACTION_DEPARTMENT),
         dcc.Input(id=ACTION_MINUTES, type="number", min=1, max=10080, step=1, value=60, className="case-action-minutes",
-                  title=say(lang, "延时分钟数", "Minutes to extend")) if "extend" in allowed else dcc.Store(id=ACTION_MINUTES),
+                  placeholder=say(lang, "延时分钟", "Minutes")) if "extend" in allowed else dcc.Store(id=ACTION_MINUTES),
         dcc.Input(id=ACTION_OPINION, type="text", maxLength=500, className="case-action-opinion",
                   placeholder=say(lang, "办理意见（可选）", "Opinion (optional)")),
         html.Span(id=ACTION_MESSAGE, className="case-action-message", role="status"),

@@ -107,7 +107,9 @@ TABLE_GROUPS = (
         "service_feedback": ("表扬与投诉", "Feedback"), "media_reports": ("媒体报道", "Media reports"),
         "publicity_articles": ("宣传稿件", "Publicity articles"),
     }),
-    (("系统", "System"), {"app_meta": ("数据集信息", "Data set facts"), "api_keys": ("接入密钥", "API keys")}),
+    (("系统", "System"), {"app_meta": ("数据集信息", "Data set facts"), "api_keys": ("接入密钥", "API keys"),
+                        "users": ("用户", "Users"), "signed_links": ("嵌入与大屏链接", "Embed and wall links"),
+                        "audit_log": ("审计日志", "Audit log")}),
 )
 LIVE_WITHIN = timedelta(minutes=10)  # a case or reading this recent means the simulator or a feed is running
 
