@@ -14,6 +14,7 @@ from dashboard.app import current_settings
 from dashboard.auth import viewer
 from dashboard.i18n import local_time, say
 from data_access import alarms, live
+from data_access.case_list import mask_address
 from data_access.vocabulary import SOURCES, label
 from data_access.lifecycle import status_label
 
@@ -28,11 +29,16 @@ def epoch_ms(at: datetime) -> int:
     return int(at.replace(tzinfo=timezone.utc).timestamp() * 1000)
 
 
+def shown_address(address: str | None) -> str:
+    """The address as this viewer may see it (house numbers masked below duty officer)."""
+    return address or "" if viewer().disclosure.address else mask_address(address)
+
+
 def case_row(row: dict, tz, language: str) -> dict:
     """One new-case row as plain values; assets/live.js draws it as a link to the case page."""
     return {"case_no": row["case_no"], "time": local_time(row["reported_at"], tz, "%H:%M:%S"),
             "category": row["category"], "source": row["source"], "source_label": label(SOURCES, row["source"], language),
-            "place": f"{row['region']} {row['address']}".strip(), "urgent": row["urgency"] == "urgent",
+            "place": f"{row['region']} {shown_address(row['address'])}".strip(), "urgent": row["urgency"] == "urgent",
             "status": status_label(row["status"], language)}
 
 
@@ -68,7 +74,7 @@ def alarm_items(items: list[dict], tz, language: str):
         body = [html.Span(kind, className=f"alarm-kind kind-{a['kind']}"),
                 html.Span(local_time(a["at"], tz, "%H:%M"), className="alarm-time"),
                 html.Span(a["title"], className="alarm-title"),
-                html.Span(a["detail"], className="alarm-detail")]
+                html.Span(shown_address(a["detail"]) if a["case_no"] else a["detail"], className="alarm-detail")]
         if a["case_no"]:
             main = dcc.Link(body, href=f"/case/{a['case_no']}", className="alarm-main")
         elif a["kind"] in MAP_OF_ALARM:

@@ -314,3 +314,18 @@ def test_one_click_dispatch_from_live(city):
     with db.session_scope(city.engine) as s:
         case = s.execute(select(Case).where(Case.case_no == "MINI-0005")).scalar_one()
         assert case.status == "dispatched" and [r.actor for r in case.stages[-3:-1]] == ["duty_officer"] * 2
+
+
+def test_the_live_feed_masks_addresses_below_duty_officer(city):
+    from flask import g
+
+    from dashboard.auth import Viewer
+    from layouts.live import case_row
+
+    row = {"case_no": "MINI-0000", "reported_at": clock.utcnow(), "category": "暴露垃圾", "source": "public",
+           "region": "东城街道", "address": "东门路12号", "urgency": "normal", "status": "reported"}
+    for role, place in [("duty_officer", "东城街道 东门路12号"), ("leader", "东城街道 东门路**号"),
+                        ("wall", "东城街道 东门路**号")]:
+        with city.app.server.test_request_context("/live"):
+            g.cockpit_viewer = Viewer(role, role)
+            assert case_row(row, city.settings.tz, "zh")["place"] == place, role
