@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import NoResultFound, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from dashboard import ratelimit
 from data_access import api_keys, cases, db
 from data_access.lifecycle import STATUS_LABELS, TransitionError
 
@@ -26,6 +28,9 @@ log = logging.getLogger(__name__)
 api = Blueprint("ingest_api", __name__, url_prefix="/api/v1")
 
 MAX_BODY_BYTES = 1_000_000
+RATE_WINDOW = 60  # seconds
+REQUESTS_PER_KEY = 600  # a minute; a 12345 platform posting in bursts stays well below it
+REQUESTS_PER_ADDRESS = 1200  # a minute, also counting requests with no key or a wrong one
 MAX_DEPTH = 20  # nesting of JSON arrays and objects; a case body needs 2
 _TOKENS = re.compile(rb'\\.|["\[\]{}]', re.DOTALL)  # an escape pair, a quote or a bracket
 
@@ -56,6 +61,8 @@ def _presented_key() -> str | None:
 
 @api.before_request
 def authenticate():
+    if ratelimit.hit(f"api:addr:{request.remote_addr}", RATE_WINDOW) > REQUESTS_PER_ADDRESS:
+        return _too_many("this address")
     key = _presented_key()
     if key is None:
         response, status = _error(401, "API key required: send 'Authorization: Bearer <key>' or 'X-API-Key'")
@@ -69,8 +76,16 @@ def authenticate():
         return _error(503, "database unavailable, nothing was stored; retry later")
     if row is None:
         return _error(403, "API key not valid")
+    if ratelimit.hit(f"api:key:{row.prefix}", RATE_WINDOW) > REQUESTS_PER_KEY:
+        return _too_many("this key")
     request.environ["cockpit.api_key"] = row.name
     return None
+
+
+def _too_many(who: str):
+    response, status = _error(429, f"too many requests from {who} this minute; retry after the Retry-After seconds")
+    response.headers["Retry-After"] = str(RATE_WINDOW - int(time.time()) % RATE_WINDOW)
+    return response, status
 
 
 def json_depth(data: bytes, stop: int = MAX_DEPTH) -> int:

@@ -23,9 +23,9 @@ from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 from sqlalchemy.orm import Session
 
+from dashboard import ratelimit
 from dashboard.i18n import say
 from data_access import access, case_list, db
-from data_access.cache import cache
 from data_access.status import DB_ERRORS
 
 log = logging.getLogger(__name__)
@@ -189,23 +189,8 @@ def _login_page(message: str = "", status: int = 200, username: str = ""):
     return Response(html, status=status, mimetype="text/html")
 
 
-def _failures(key: str) -> int:
-    try:
-        return int(cache.get(key) or 0)
-    except Exception:  # noqa: BLE001 - a cache outage must not lock everybody out
-        return 0
-
-
-def _count_failure(key: str) -> None:
-    try:
-        cache.set(key, _failures(key) + 1, timeout=LOGIN_WINDOW)
-    except Exception:  # noqa: BLE001
-        log.warning("could not count a failed login (cache unavailable)")
-
-
-def _login_keys(username: str) -> tuple[str, str]:
-    window = int(time.time()) // LOGIN_WINDOW
-    return f"login-fail:user:{username.lower()}:{window}", f"login-fail:addr:{_address()}:{window}"
+def _login_counters(username: str) -> tuple[str, str]:
+    return f"login-fail:user:{username.lower()}", f"login-fail:addr:{_address()}"
 
 
 def login_view(database_url: str):
@@ -217,8 +202,9 @@ def login_view(database_url: str):
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError:
         return _login_page(say(lang, "登录页已过期，请重试", "The login form expired; try again"), 400, username)
-    user_key, address_key = _login_keys(username)
-    if _failures(user_key) >= LOGIN_FAILURES_PER_ACCOUNT or _failures(address_key) >= LOGIN_FAILURES_PER_ADDRESS:
+    user_key, address_key = _login_counters(username)
+    if ratelimit.count(user_key, LOGIN_WINDOW) >= LOGIN_FAILURES_PER_ACCOUNT or \
+            ratelimit.count(address_key, LOGIN_WINDOW) >= LOGIN_FAILURES_PER_ADDRESS:
         return _login_page(say(lang, "失败次数过多，请 15 分钟后再试", "Too many failed logins; try again in 15 minutes"),
                            429, username)
     with db.session_scope(db.get_engine(database_url)) as s:
@@ -226,8 +212,8 @@ def login_view(database_url: str):
         access.audit(s, username or "?", "login" if row else "login.failed", address=_address())
         user = _LoginUser(row) if row else None
     if user is None:
-        _count_failure(user_key)
-        _count_failure(address_key)
+        ratelimit.hit(user_key, LOGIN_WINDOW)
+        ratelimit.hit(address_key, LOGIN_WINDOW)
         return _login_page(say(lang, "用户名或密码不正确", "Wrong user name or password"), 401, username)
     session.clear()
     session.permanent = True

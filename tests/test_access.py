@@ -329,3 +329,25 @@ def test_the_live_feed_masks_addresses_below_duty_officer(city):
         with city.app.server.test_request_context("/live"):
             g.cockpit_viewer = Viewer(role, role)
             assert case_row(row, city.settings.tz, "zh")["place"] == place, role
+
+
+def test_the_ingest_api_is_rate_limited_per_key_and_per_address(city, monkeypatch):
+    from dashboard import api
+    from data_access import api_keys
+
+    monkeypatch.setattr(api, "REQUESTS_PER_KEY", 3)
+    monkeypatch.setattr(api, "REQUESTS_PER_ADDRESS", 5)
+    with db.session_scope(city.engine) as s:
+        key, other = api_keys.create_key(s, "12345"), api_keys.create_key(s, "other")
+    client = city.app.server.test_client()
+
+    def post(api_key, address):
+        return client.post("/api/v1/cases/DG00000000000000/transitions", json={"action": "file"},
+                           headers={"X-API-Key": api_key}, environ_base={"REMOTE_ADDR": address})
+
+    assert [post(key, f"10.1.0.{i}").status_code for i in range(4)] == [404, 404, 404, 429]  # per key
+    limited = post(key, "10.1.1.1")
+    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert post(other, "10.1.1.1").status_code == 404  # another key is not limited by it
+    answers = [post("ck_00000000_" + "x" * 32, "10.2.0.1").status_code for _ in range(6)]
+    assert answers == [403] * 5 + [429]  # per address, wrong keys included
