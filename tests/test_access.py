@@ -351,3 +351,15 @@ def test_the_ingest_api_is_rate_limited_per_key_and_per_address(city, monkeypatc
     assert post(other, "10.1.1.1").status_code == 404  # another key is not limited by it
     answers = [post("ck_00000000_" + "x" * 32, "10.2.0.1").status_code for _ in range(6)]
     assert answers == [403] * 5 + [429]  # per address, wrong keys included
+
+
+def test_a_user_of_one_region_sees_only_that_region(city):
+    with db.session_scope(city.engine) as s:
+        access.add_user(s, "town.leader", PASSWORD, "leader", region_codes=["441900003"])
+    client, _ = login(city.app, "town.leader")
+    cookie = client.get_cookie("session").value
+    with city.app.server.test_request_context("/board/overview?region=441900001", headers={"Cookie": f"session={cookie}"}):
+        assert guard(city.settings) is None
+        assert viewer().locked == {"region": "441900003"}
+        assert urlstate.parse("?region=441900001", clock.today())[0].region == "441900003"
+        assert urlstate.parse("", clock.today())[0].region == "441900003"
