@@ -39,16 +39,17 @@ WALL_PREFIX = "/wall/"
 EMBED_HEADER = "X-Embed-Token"
 KEYED_BLUEPRINTS = ("ingest_api", "open311")  # APIs that check their own keys
 PANEL_PARTS = ("panel-body", "panel-stale", "panel-good")  # the outputs of a panel's refresh
+ANYONE_ROLE = "open"  # LOGIN=off
 # Paths a role may not open (prefixes); everything else is open to every logged-in role.
 FORBIDDEN = {
-    "wall": ("/cases", "/case/", "/case", "/objects/", "/object/", "/api/v1/cases.csv", "/admin", "/live"),
-    "viewer": ("/admin",), "leader": ("/admin",), "duty_officer": ("/admin",), "admin": (), "open": ("/admin",),
+    "wall": ("/case", "/object", "/api/v1/cases.csv", "/admin", "/live"),  # /case/…, /cases, /objects/…
+    "viewer": ("/admin",), "leader": ("/admin",), "duty_officer": ("/admin",), "admin": (),
+    ANYONE_ROLE: ("/admin",),  # LOGIN=off: no audit log for anyone
 }
 # Failed logins allowed per account and per address in one window.
 LOGIN_WINDOW = 15 * 60
 LOGIN_FAILURES_PER_ACCOUNT = 5
 LOGIN_FAILURES_PER_ADDRESS = 20
-ANYONE_ROLE = "open"  # LOGIN=off
 DUTY_ROLES = ("admin", "duty_officer")  # acknowledge alarms, move cases through the loop
 USER_TTL = 30  # seconds a loaded user is trusted before it is read again (disabling takes effect)
 
@@ -298,7 +299,7 @@ def guard(settings):
         return None
     data_request = path.startswith(DASH_DATA) or path.startswith("/api/")
     if not settings.login_required:
-        return None
+        return _refuse_role(data_request)
     try:
         token = request.args.get("token") if path.startswith(EMBED_PREFIX) else request.headers.get(EMBED_HEADER)
         if token and (path.startswith(EMBED_PREFIX) or path.startswith(DASH_DATA)):
@@ -321,15 +322,19 @@ def guard(settings):
         return refused(exc.reason, data_request)
     except DB_ERRORS:
         return Response(json.dumps({"error": "database unavailable"}), status=503, mimetype="application/json")
+    return _refuse_role(data_request)
+
+
+def _refuse_role(data_request: bool):
+    """A 403 when the viewer's role may not open the page asked for, else None."""
     role = viewer().role
-    if _asked_path().startswith(FORBIDDEN.get(role, ())):
-        if data_request:
-            return Response(json.dumps({"error": f"not allowed for role {role}"}), status=403,
-                            mimetype="application/json")
-        return Response(render_template_string(REFUSED_PAGE, reason="role",
-                                               text=say(_language(), "无权访问此页面", "Your role may not open this page")),
-                        status=403, mimetype="text/html")
-    return None
+    if not _asked_path().startswith(FORBIDDEN.get(role, ())):
+        return None
+    if data_request:
+        return Response(json.dumps({"error": f"not allowed for role {role}"}), status=403, mimetype="application/json")
+    return Response(render_template_string(REFUSED_PAGE, reason="role",
+                                           text=say(_language(), "无权访问此页面", "Your role may not open this page")),
+                    status=403, mimetype="text/html")
 
 
 def _guard_embed(settings, token: str, path: str, data_request: bool):

@@ -363,3 +363,10 @@ def test_a_user_of_one_region_sees_only_that_region(city):
         assert viewer().locked == {"region": "441900003"}
         assert urlstate.parse("?region=441900001", clock.today())[0].region == "441900003"
         assert urlstate.parse("", clock.today())[0].region == "441900003"
+
+
+def test_without_logins_nobody_opens_the_audit_log(mini_city, make_settings):
+    client = create_app(make_settings(mini_city.url)).server.test_client()  # LOGIN=off
+    assert client.get("/board/overview").status_code == 200
+    assert client.get("/admin/audit").status_code == 403
+    assert route(client, "/admin/audit").status_code == 403
