@@ -16,11 +16,12 @@ import logging
 import re
 import time
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy.exc import NoResultFound, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from dashboard import ratelimit
+from dashboard.auth import Viewer, record
 from data_access import api_keys, cases, db
 from data_access.lifecycle import STATUS_LABELS, TransitionError
 
@@ -79,6 +80,7 @@ def authenticate():
     if ratelimit.hit(f"api:key:{row.prefix}", RATE_WINDOW) > REQUESTS_PER_KEY:
         return _too_many("this key")
     request.environ["cockpit.api_key"] = row.name
+    g.cockpit_viewer = Viewer(f"apikey:{row.name}", "api")  # whom the audit log names for its writes
     return None
 
 
@@ -147,6 +149,8 @@ def create_case():
     except SQLAlchemyError:
         log.exception("ingest failed")
         return _error(503, "database unavailable, nothing was stored; retry later")
+    if created:
+        record("api.case", case_no)
     return jsonify({"case_no": case_no, "created": created, "url": f"/case/{case_no}"}), 201 if created else 200
 
 
@@ -167,4 +171,5 @@ def transition(case_no: str):
     except SQLAlchemyError:
         log.exception("transition failed")
         return _error(503, "database unavailable, nothing was stored; retry later")
+    record("api.transition", f"{case.case_no} {case.status}")
     return jsonify(_case_json(case)), 200

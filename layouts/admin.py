@@ -13,7 +13,7 @@ from data_access import access, db, status
 from data_access.case_list import local_text
 from data_access.clock import LOCAL_OFFSET
 
-ACTIONS = ("case.view", "cases.csv", "alarm.ack", "login", "login.failed")
+ACTIONS = ("case.view", "cases.csv", "case.action", "alarm.ack", "api.case", "api.transition", "login", "login.failed")
 
 
 def _day(text: str | None) -> date | None:

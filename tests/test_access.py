@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from test_api import body as new_case_body
+
 from dashboard import urlstate
 from dashboard.app import create_app
 from dashboard.auth import LOGIN_FAILURES_PER_ACCOUNT, guard, viewer
@@ -349,6 +351,12 @@ def test_the_ingest_api_is_rate_limited_per_key_and_per_address(city, monkeypatc
     limited = post(key, "10.1.1.1")
     assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
     assert post(other, "10.1.1.1").status_code == 404  # another key is not limited by it
+    created = client.post("/api/v1/cases", headers={"X-API-Key": other}, environ_base={"REMOTE_ADDR": "10.3.0.1"},
+                          json=new_case_body())
+    assert created.status_code == 201, created.get_json()
+    with db.session_scope(city.engine) as s:  # API writes are audited under the key's name
+        entries = s.execute(select(AuditEntry.username, AuditEntry.action, AuditEntry.target)).all()
+    assert ("apikey:other", "api.case", created.get_json()["case_no"]) in entries
     answers = [post("ck_00000000_" + "x" * 32, "10.2.0.1").status_code for _ in range(6)]
     assert answers == [403] * 5 + [429]  # per address, wrong keys included
 
