@@ -93,11 +93,13 @@ def viewer() -> Viewer:
 def locked_search(search: str) -> str:
     """`search` with this viewer's locked filters put back: a query cannot widen what a signed
     embed or a user limited to some regions may see."""
-    locked = viewer().locked
-    if not locked:
+    who = viewer()
+    if not who.locked and not who.regions:
         return search
     params = dict(parse_qsl((search or "").lstrip("?")))
-    params.update(locked)
+    params.update(who.locked)
+    if who.regions and params.get("region") not in who.regions:
+        params["region"] = who.regions[0]  # one of the user's regions: the first unless the URL names another
     return "?" + urlencode(params)
 
 
@@ -311,8 +313,7 @@ def guard(settings):
             grant = _check_link(settings.database_url, settings.signing_key, wall, "wall")
             g.cockpit_viewer = Viewer(f"wall:{grant.link_id}", "wall", grant=grant)
         elif current_user.is_authenticated:
-            g.cockpit_viewer = Viewer(current_user.username, current_user.role, current_user.regions,
-                                      locked={"region": current_user.regions[0]} if len(current_user.regions) == 1 else {})
+            g.cockpit_viewer = Viewer(current_user.username, current_user.role, current_user.regions)
         else:
             if data_request:
                 return Response(json.dumps({"error": "log in first"}), status=401, mimetype="application/json")

@@ -361,16 +361,19 @@ def test_the_ingest_api_is_rate_limited_per_key_and_per_address(city, monkeypatc
     assert answers == [403] * 5 + [429]  # per address, wrong keys included
 
 
-def test_a_user_of_one_region_sees_only_that_region(city):
+def test_a_user_of_some_regions_sees_only_those(city):
     with db.session_scope(city.engine) as s:
         access.add_user(s, "town.leader", PASSWORD, "leader", region_codes=["441900003"])
-    client, _ = login(city.app, "town.leader")
-    cookie = client.get_cookie("session").value
-    with city.app.server.test_request_context("/board/overview?region=441900001", headers={"Cookie": f"session={cookie}"}):
-        assert guard(city.settings) is None
-        assert viewer().locked == {"region": "441900003"}
-        assert urlstate.parse("?region=441900001", clock.today())[0].region == "441900003"
-        assert urlstate.parse("", clock.today())[0].region == "441900003"
+        access.add_user(s, "two.towns", PASSWORD, "leader", region_codes=["441900003", "441900004"])
+    for username, asked, shown in [("town.leader", "441900001", "441900003"), ("town.leader", "", "441900003"),
+                                   ("two.towns", "441900004", "441900004"), ("two.towns", "441900001", "441900003"),
+                                   ("two.towns", "", "441900003")]:
+        client, _ = login(city.app, username)
+        cookie = client.get_cookie("session").value
+        with city.app.server.test_request_context("/board/overview", headers={"Cookie": f"session={cookie}"}):
+            assert guard(city.settings) is None
+            query, _ = urlstate.parse(f"?region={asked}" if asked else "", clock.today())
+            assert query.region == shown, (username, asked)
 
 
 def test_without_logins_nobody_opens_the_audit_log(mini_city, make_settings):
