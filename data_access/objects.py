@@ -343,12 +343,13 @@ def _select(kind: Kind, columns) -> Any:
     return select(kind.key.label("_key"), *[c.expr.label(c.name) for c in columns]).select_from(kind.model)
 
 
-def display(column: Column, value, database_url: str, language: str = "zh") -> str:
-    """One value as display text (local time, label in `language`, rounded number)."""
+def display(column: Column, value, database_url: str, language: str = "zh", labels: dict | None = None) -> str:
+    """One value as display text (local time, label in `language`, rounded number); `labels`:
+    the column's labels when the caller looked them up once for many rows."""
     if value is None:
         return ""
     if column.labels is not None:
-        return _labels(column, database_url, language).get(str(value), str(value))
+        return (labels if labels is not None else _labels(column, database_url, language)).get(str(value), str(value))
     if isinstance(value, datetime):
         return local_text(value)
     if isinstance(value, date):
@@ -359,8 +360,13 @@ def display(column: Column, value, database_url: str, language: str = "zh") -> s
     return str(value)
 
 
-def _row(kind: Kind, row, columns, database_url: str, language: str = "zh") -> dict:
-    out = {c.name: display(c, row._mapping[c.name], database_url, language) for c in columns}
+def _column_labels(columns, database_url: str, language: str) -> dict[str, dict]:
+    """The labels of every labelled column, looked up once for a page or an export."""
+    return {c.name: _labels(c, database_url, language) for c in columns if c.labels is not None}
+
+
+def _row(kind: Kind, row, columns, database_url: str, language: str, labels: dict[str, dict]) -> dict:
+    out = {c.name: display(c, row._mapping[c.name], database_url, language, labels.get(c.name)) for c in columns}
     out["_key"] = str(row._key)
     return out
 
@@ -376,7 +382,8 @@ def page(database_url: str, selection: Selection, start, end, sort: tuple = (), 
     stmt = (_select(kind, columns).where(*_where(database_url, selection, filters))
             .order_by(*_order_by(kind, sort)).offset(start).limit(size))
     with db.get_engine(database_url).connect() as conn:
-        return [_row(kind, r, columns, database_url, language) for r in conn.execute(stmt)]
+        labels = _column_labels(columns, database_url, language)
+        return [_row(kind, r, columns, database_url, language, labels) for r in conn.execute(stmt)]
 
 
 CSV_CHUNK = 2000
@@ -390,8 +397,11 @@ def csv_chunks(database_url: str, selection: Selection, language: str = "zh") ->
     header = gridquery.BOM + gridquery.csv_text([[c.label(language) for c in columns]])
     stmt = _select(kind, columns).where(*selection_conditions(selection)).order_by(*_order_by(kind, ()))
 
+    labels = _column_labels(columns, database_url, language)
+
     def rows_of(part):
-        return ([display(c, r._mapping[c.name], database_url, language) for c in columns] for r in part)
+        return ([display(c, r._mapping[c.name], database_url, language, labels.get(c.name)) for c in columns]
+                for r in part)
 
     return gridquery.CsvStream(db.get_engine(database_url), stmt, header, rows_of, CSV_CHUNK)
 
