@@ -1,6 +1,7 @@
 /* Camera tiles: mount a player in every .vt element that has data-url (layouts/video.py).
    MP4 plays natively, HLS through hls.js, HTTP-FLV through mpegts.js (both vendored in
-   assets/vendor), MJPEG as a multipart <img>, and a snapshot <img> refreshed every
+   assets/vendor, left out of Dash's page scripts by assets_ignore in dashboard/app.py and loaded
+   here the first time a tile needs them), MJPEG as a multipart <img>, and a snapshot <img> refreshed every
    data-refresh seconds. Anything that fails or stalls shows the tile's offline state (camera
    name and the time it was last seen) instead of a broken player. Hand-written; everything
    lives under window.cockpitVideo. Each tile's data-state is loading | playing | offline. */
@@ -10,6 +11,49 @@
   var STALL_MS = 15000;      /* a video that hasn't started by then counts as unreachable */
   var MJPEG_RECONNECT_MS = 110000;  /* the server ends an MJPEG stream after 120 s */
   var players = [];          /* {tile, destroy} of mounted tiles */
+  /* The players' libraries, under the folder this script was served from (offline, by the app). */
+  var ASSETS = ((document.currentScript && document.currentScript.src) || "/assets/video.js")
+    .replace(/video\.js(\?.*)?$/, "");
+  var LIBRARIES = { Hls: "vendor/hls.js/hls.min.js", mpegts: "vendor/mpegts.js/mpegts.js" };
+  var loading = {};          /* global name -> Promise of the library, while or once loaded */
+
+  /* The library that defines window[name], loaded with a <script> on first need. */
+  function library(name) {
+    if (window[name]) { return Promise.resolve(window[name]); }
+    if (!loading[name]) {
+      loading[name] = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = ASSETS + LIBRARIES[name];
+        script.onload = function () {
+          if (window[name]) { resolve(window[name]); } else { reject(new Error(LIBRARIES[name] + " defined no " + name)); }
+        };
+        script.onerror = function () {
+          delete loading[name];  /* the next tile tries again */
+          script.remove();
+          reject(new Error(LIBRARIES[name] + " did not load"));
+        };
+        document.head.appendChild(script);
+      });
+    }
+    return loading[name];
+  }
+
+  /* A mounter that loads window[name] first, then calls start(lib, tile, screen, url, fail);
+     a tile removed while the library loads mounts nothing. */
+  function withLibrary(name, start) {
+    return function (tile, screen, url, fail) {
+      var gone = false;
+      var destroy = null;
+      library(name).then(function (lib) {
+        if (gone) { return; }
+        destroy = start(lib, tile, screen, url, fail);
+        if (gone && destroy) { destroy(); }  /* it failed while starting */
+      }).catch(function (e) {
+        if (!gone) { fail("player error: " + (e && e.message ? e.message : e)); }
+      });
+      return function () { gone = true; if (destroy) { destroy(); } };
+    };
+  }
 
   function setState(tile, state, reason) {
     tile.setAttribute("data-state", state);
@@ -59,12 +103,12 @@
       return function () { stop(); v.removeAttribute("src"); v.load(); };
     },
 
-    hls: function (tile, screen, url, fail) {
+    hls: withLibrary("Hls", function (Hls, tile, screen, url, fail) {
       var v = videoElement(screen);
       var stop = watchVideo(tile, v, fail);
-      if (window.Hls && window.Hls.isSupported()) {
-        var hls = new window.Hls({ enableWorker: false, maxBufferLength: 10 });
-        hls.on(window.Hls.Events.ERROR, function (_e, data) { if (data.fatal) { fail("hls: " + data.details); } });
+      if (Hls.isSupported()) {
+        var hls = new Hls({ enableWorker: false, maxBufferLength: 10 });
+        hls.on(Hls.Events.ERROR, function (_e, data) { if (data.fatal) { fail("hls: " + data.details); } });
         hls.loadSource(url);
         hls.attachMedia(v);
         play(v);
@@ -77,20 +121,19 @@
       }
       fail("HLS unsupported");
       return stop;
-    },
+    }),
 
-    flv: function (tile, screen, url, fail) {
+    flv: withLibrary("mpegts", function (lib, tile, screen, url, fail) {
+      if (!lib.isSupported()) { fail("FLV unsupported"); return null; }
       var v = videoElement(screen);
       var stop = watchVideo(tile, v, fail);
-      var lib = window.mpegts;
-      if (!lib || !lib.isSupported()) { fail("FLV unsupported"); return stop; }
       var player = lib.createPlayer({ type: "flv", url: url, isLive: false }, { enableWorker: false });
       player.on(lib.Events.ERROR, function (type, detail) { fail("flv: " + type + " " + detail); });
       player.attachMediaElement(v);
       player.load();
       play(v);
       return function () { stop(); try { player.destroy(); } catch (e) { /* already gone */ } };
-    },
+    }),
 
     mjpeg: function (tile, screen, url, fail) {
       var img = document.createElement("img");

@@ -126,6 +126,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         use_pages=True,
         pages_folder="",
         assets_folder=str(ASSETS),
+        assets_ignore=r"^(hls\.min|mpegts)\.js$",  # video players: assets/video.js loads them on first need
         serve_locally=True,
         include_pages_meta=False,
         suppress_callback_exceptions=True,  # pages come and go; don't render them all to validate

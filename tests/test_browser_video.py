@@ -10,7 +10,7 @@ import time
 from datetime import datetime
 
 import pytest
-from browser import SCREENS, open_page
+from browser import SCREENS, open_board, open_page
 from sqlalchemy import select
 
 from data_access import clock, video
@@ -18,6 +18,7 @@ from data_access.models import Case
 
 SHOTS = os.environ.get("SHOTS_DIR")
 PROTOCOLS = re.compile(r"HLS|FLV|MJPEG|MP4|RTSP|RTMP|快照")
+PLAYER_SCRIPTS = re.compile(r"/assets/vendor/(hls\.js|mpegts\.js)/")
 
 pytestmark = pytest.mark.browser
 
@@ -193,3 +194,33 @@ def test_ai_event_click_opens_its_case(browser, seeded_app_url, seeded_sqlite, c
         assert watched.fits()
         page.wait_for_function("() => [...document.querySelectorAll('.case-videos .vt')].every(t => t.dataset.state)")
         watched.screenshot(SHOTS, "case-video-1920x1080")
+
+
+def test_player_scripts_load_only_for_tiles_that_need_them(browser, seeded_app_url, cams):
+    """hls.js and mpegts.js (0.9 MB) are not page scripts: a board never asks for them, nor does a
+    wall of MP4/MJPEG/snapshot tiles; HLS and FLV tiles load each once, however many tiles play."""
+    types = cams["types"]
+    with open_page(browser, seeded_app_url) as watched:
+        page = watched.page
+        asked = []
+        page.on("request", lambda r: PLAYER_SCRIPTS.search(r.url) and asked.append(r.url.split("?")[0]))
+        open_board(watched, "/board/overview")
+        page.wait_for_timeout(500)
+        assert asked == [] and page.evaluate("() => !window.Hls && !window.mpegts")
+        watched.console_errors.clear()  # from here on the video pages'
+        native = [types[t].code for t in ("mp4", "mjpeg", "snapshot") if t in types]
+        watched.goto(f"/video?layout=4&cameras={','.join(native)}", ".vt[data-code]")
+        for code in native:
+            _wait_state(page, code, "playing")
+        assert asked == []
+        if not shutil.which("ffmpeg"):
+            pytest.skip("ffmpeg missing: no HLS or FLV clips were seeded")
+        playable = [c for c in cams["all"] if c.status == "online" and "/gateway/" not in (c.stream_url or "")]
+        by_kind = {kind: [c.code for c in playable if c.stream_type == kind][:2] for kind in ("hls", "flv")}
+        streams = by_kind["hls"] + by_kind["flv"]
+        assert len(streams) == 4
+        watched.goto(f"/video?layout=4&cameras={','.join(streams)}", ".vt[data-code]")
+        for code in streams:
+            _wait_state(page, code, "playing")
+        assert sorted(url.rsplit("/", 1)[1] for url in asked) == ["hls.min.js", "mpegts.js"]
+        assert watched.console_errors == [] and watched.external_requests == []
