@@ -123,6 +123,22 @@ class Camera(Base):
     ai_categories: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON list of event codes
 
 
+def trigram_index(table: str, column: str) -> Index:
+    """A GIN trigram index (pg_trgm) for a "contains" filter, which compiles to ILIKE '%…%' on
+    PostgreSQL; PostgreSQL only (migration 0011 creates the extension), SQLite scans."""
+    return Index(f"ix_{table}_{column}_trgm", column, postgresql_using="gin",
+                 postgresql_ops={column: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+
+
+def on_dialect(dialect: str):
+    """Alembic's include_object for comparing the models with a `dialect` database: an index
+    with a PostgreSQL access method (postgresql_using, e.g. trigram_index) exists only there."""
+    def include(obj, _name, type_, reflected, _compare_to) -> bool:
+        return reflected or type_ != "index" or dialect == "postgresql" or \
+            not obj.dialect_kwargs.get("postgresql_using")
+    return include
+
+
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
@@ -134,6 +150,8 @@ class Case(Base):
         Index("ix_cases_deadline_at", "deadline_at"),
         Index("ix_cases_grid_reported", "grid_code", "reported_at"),
         Index("ix_cases_source_reported", "source", "reported_at"),
+        trigram_index("cases", "address"),
+        trigram_index("cases", "description"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     case_no: Mapped[str] = mapped_column(String(20), unique=True)
