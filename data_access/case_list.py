@@ -206,6 +206,13 @@ def _names(row, lk: Lookups, language: str = "zh", show: Disclosure = NAMES_MASK
     }
 
 
+def page_statement(database_url: str, query: CaseQuery, now: datetime, start: int, size: int,
+                   sort: tuple = (), filters: tuple = ()):
+    """The ORM SELECT of one page of cases with their stages, behind case_page."""
+    return (select(Case).options(selectinload(Case.stages)).where(*_where(database_url, query, now, filters))
+            .order_by(*_order_by(sort)).offset(start).limit(size))
+
+
 def case_page(database_url: str, query: CaseQuery, now: datetime, start: int, end: int,
               sort: tuple = (), filters: tuple = (), language: str = "zh", show: Disclosure = NAMES_MASKED) -> list[dict]:
     """Rows [start, end) of the list in display form, with each open case's lamp."""
@@ -213,8 +220,7 @@ def case_page(database_url: str, query: CaseQuery, now: datetime, start: int, en
     if size == 0:
         return []
     lk = lookups(database_url)
-    stmt = (select(Case).options(selectinload(Case.stages)).where(*_where(database_url, query, now, filters))
-            .order_by(*_order_by(sort)).offset(start).limit(size))
+    stmt = page_statement(database_url, query, now, start, size, sort, filters)
     with Session(db.get_engine(database_url)) as session:
         rows = []
         for case in session.execute(stmt).scalars():
