@@ -27,7 +27,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstr
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 2000  # longest free text (a query string, an officer's name) a callback accepts
+MAX_TEXT = 8000  # longest free text (a query string, an officer's name) a callback accepts
 MAX_ROW = 10**7  # no grid holds more rows than this
 EARLIEST, LATEST = datetime(1970, 1, 1), datetime(2200, 1, 1)  # the times a page's store may hold
 
@@ -219,7 +219,7 @@ Id = Annotated[str, StringConstraints(max_length=200)] | dict[Code, Code | float
 
 class Prop(Loose):
     id: Id
-    property: Code
+    property: Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]  # "href@<hash>" too
     value: Any = None
 
 
