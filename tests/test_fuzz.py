@@ -383,3 +383,37 @@ def pages_request(pathname: str, search: str) -> dict:
             "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
                        {"id": "_pages_location", "property": "search", "value": search}],
             "state": [], "changedPropIds": ["_pages_location.pathname"]}
+
+
+# ---- the inputs that answered 500 before the validation layer (issue 14), answered quietly now ----
+
+FOUND_BEFORE = [  # (callback output containing, input or state slot, value)
+    ("panel-body", ("state", 0), None), ("panel-body", ("state", 0), "overview"),
+    ("cases-grid", ("inputs", 0), {"startRow": "abc", "endRow": 100}),
+    ("cases-grid", ("inputs", 0), {"startRow": 1e308, "endRow": 100}),
+    ("cases-grid", ("inputs", 0), {"startRow": 0, "endRow": 100, "sortModel": "reported_at"}),
+    ("flood-points-layer.url", ("inputs", 0), "abc"), ("gas-detail", ("inputs", 0), 5),
+    ("board-nav.href@d2f4", ("inputs", 0), [5]), ("live-new", ("state", 0), None),
+]
+
+
+def test_inputs_that_answered_500_before_are_quiet_now(target):
+    values = base_values(target.samples)
+    deps = server_callbacks(target)
+    for fragment, (part, index), value in FOUND_BEFORE:
+        dep = next(d for d in deps if fragment in d["output"])
+        body = callback_payload(dep, target.samples, values, target.samples["panel"][0])
+        slot = body[part][index]
+        for prop in slot if isinstance(slot, list) else [slot]:
+            prop["value"] = value
+        response = target.client.post("/_dash-update-component", json=body)
+        assert response.status_code == 204, (fragment, value, response.status_code)  # PreventUpdate: no update
+    ack = next(d for d in deps if "live-ack-version" in d["output"])
+    body = callback_payload(ack, target.samples, values, 7)  # an alarm-ack id whose key is not a string
+    body["changedPropIds"] = ['{"key":7,"type":"alarm-ack"}.n_clicks']
+    assert target.client.post("/_dash-update-component", json=body).status_code == 204
+    grid = next(d for d in deps if "cases-grid" in d["output"])
+    body = callback_payload(grid, target.samples, values, "k1")  # an aware time where naive ones are compared
+    body["state"][0]["value"] = {"search": "?range=7d", "now": "2026-07-15T10:30:00+14:00"}
+    response = target.client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200 and response.get_json()["response"]["cases-grid"]["getRowsResponse"]["rowData"]
