@@ -145,6 +145,31 @@ def cmd_import(args, settings: Settings) -> None:
         raise SystemExit(1)
 
 
+def cmd_import_regions(args, settings: Settings) -> None:
+    """Create or update a jurisdiction's regions from GeoJSON; exit 1 when any feature was rejected."""
+    from data_access import region_import
+
+    try:
+        report = region_import.import_regions(connect(settings), args.file, args.jurisdiction, args.crs,
+                                              args.code_property, args.name_property)
+    except region_import.RegionFileError as exc:
+        raise CliError(str(exc)) from None
+    properties = ", ".join(f"{name}={prop}" for name, prop in report.properties.items())
+    print(f"{args.file} ({args.crs}; {properties}): {report.total} features")
+    print(f"created {len(report.created)}, updated {len(report.updated)}, repaired {len(report.repaired)}, "
+          f"rejected {len(report.rejected)}")
+    for verb, notes in (("repaired", report.repaired), ("rejected", report.rejected)):
+        for note in notes:
+            print(f"  {verb} feature {note.feature} ({note.label or 'no code'}): {note.reason}")
+    if report.updated:
+        print(f"communities and grids left as they were: {report.communities_kept} communities and "
+              f"{report.grids_kept} grids of the updated regions")
+    if report.created:
+        print("new regions have no communities or grids yet")
+    if report.rejected:
+        raise SystemExit(1)
+
+
 def clock_text(moment) -> str:
     from data_access.case_list import local_text
 
@@ -427,6 +452,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", default="hotline", help="source of rows without one (default: hotline)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("import-regions", help="create or update a jurisdiction's regions (镇街) from a GeoJSON file")
+    p.add_argument("file", help="a GeoJSON FeatureCollection of Polygons and MultiPolygons")
+    p.add_argument("--jurisdiction", required=True, help="the jurisdiction's code, e.g. 441900")
+    p.add_argument("--crs", type=str.upper, choices=("WGS84", "GCJ02"), default="WGS84",
+                   help="the file's coordinates; GCJ02 is converted to WGS-84 (default: WGS84)")
+    p.add_argument("--code-property", help="the property holding the 9-digit code (default: code, adcode, 编码…)")
+    p.add_argument("--name-property", help="the property holding the name (default: name, 名称, 镇街…)")
+    p.set_defaults(func=cmd_import_regions)
 
     from data_access.access import ROLES
 
