@@ -178,10 +178,12 @@ LOGIN_PAGE = """<!doctype html>
 
 def _safe_next(target: str | None) -> str:
     """A local path to go to after login (never another host)."""
-    parts = urlsplit(target or "/")
-    if parts.scheme or parts.netloc or not (target or "/").startswith("/") or (target or "").startswith("//"):
+    target = (target or "/").strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")) \
+            or any(ord(c) < 32 for c in target):
         return "/"
-    return target or "/"
+    return target
 
 
 def _login_page(message: str = "", status: int = 200, username: str = ""):

@@ -381,3 +381,17 @@ def test_without_logins_nobody_opens_the_audit_log(mini_city, make_settings):
     assert client.get("/board/overview").status_code == 200
     assert client.get("/admin/audit").status_code == 403
     assert route(client, "/admin/audit").status_code == 403
+
+
+@pytest.mark.parametrize("target, lands", [
+    ("/cases?range=7d", "/cases?range=7d"), ("https://evil.example/", "/"), ("//evil.example", "/"),
+    ("/\\evil.example", "/"), ("javascript:alert(1)", "/"), ("/\nLocation: x", "/"), ("", "/")])
+def test_login_goes_back_only_to_a_page_of_this_app(mini_city, make_settings, target, lands):
+    with db.session_scope(mini_city.engine) as s:
+        access.add_user(s, "viewer", PASSWORD, "viewer")
+    app = create_app(make_settings(mini_city.url, LOGIN="required"))
+    client = app.server.test_client()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    answer = client.post("/login", data={"username": "viewer", "password": PASSWORD, "csrf_token": csrf,
+                                         "next": target})
+    assert answer.headers["Location"] == lands
