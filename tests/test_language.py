@@ -141,10 +141,13 @@ def _today():
 
 def page_paths(values) -> list[str]:
     """Every page of the registry with real template values, plus the not-found pages."""
+    from dashboard.auth import ANYONE_ROLE, FORBIDDEN
     from dashboard.pages import PAGES
 
     paths = []
     for page in PAGES:
+        if page.path.startswith(FORBIDDEN[ANYONE_ROLE]):  # closed without logins (the audit log)
+            continue
         template = page.path_template
         if not template:
             paths.append(page.path)
