@@ -67,15 +67,19 @@ def create_case_indexes(conn):
             index.create(conn)
 
 
+def serial_id_tables() -> list:
+    """The tables keyed by an integer `id` from a sequence (not by a text id)."""
+    return [table for table in Base.metadata.sorted_tables
+            if [c.name for c in table.primary_key.columns] == ["id"] and table.c.id.type.python_type is int]
+
+
 def finish_load(conn):
     """After explicit ids: move every PostgreSQL id sequence past its rows; then refresh the
     planner's statistics and commit them (without them PostgreSQL scans whole tables)."""
     if conn.dialect.name == "postgresql":
-        for table in Base.metadata.sorted_tables:
-            key = list(table.primary_key.columns)
-            if [c.name for c in key] == ["id"] and key[0].type.python_type is int:  # not text ids
-                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                                     f"COALESCE(MAX(id), 0) + 1, false) FROM {table.name}")
+        for table in serial_id_tables():
+            conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                 f"COALESCE(MAX(id), 0) + 1, false) FROM {table.name}")
         conn.commit()
     conn.exec_driver_sql("ANALYZE")
     conn.commit()

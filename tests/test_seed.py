@@ -297,12 +297,10 @@ def test_new_rows_get_fresh_ids_after_the_seed(seeded_postgresql):
     """The seed writes explicit ids; every id sequence must have moved past them."""
     from sqlalchemy import text
 
-    from data_access.models import Base
+    from data_access.bulk import serial_id_tables
 
     with seeded_postgresql.connect() as conn:
-        for table in Base.metadata.sorted_tables:
-            if [c.name for c in table.primary_key.columns] != ["id"]:
-                continue
+        for table in serial_id_tables():
             highest = conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}")).scalar()
             following = conn.execute(text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id'))")).scalar()
             assert following > highest, table.name
