@@ -59,3 +59,14 @@ def test_users_links_and_keys_from_the_command_line(mini_city, tmp_path):
     with Session(mini_city.engine) as s:
         assert api_keys.verify(s, key) is None
     assert cli(env, "apikey", "revoke", "ffffffff").returncode == 2
+
+
+def test_the_demo_makes_its_users_once(engine):
+    from dashboard.cli import DEMO_USERS, create_demo_users
+
+    made = create_demo_users(engine)
+    assert [(name, role) for name, role, _password in made] == [(name, role) for name, role, _ in DEMO_USERS]
+    with db.session_scope(engine) as s:
+        for name, _role, password in made:
+            assert access.authenticate(s, name, password) is not None
+    assert create_demo_users(engine) == []  # a second start leaves the users (and their passwords) alone
