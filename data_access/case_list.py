@@ -339,12 +339,17 @@ def _fields(values: dict[str, str], language: str) -> list[tuple[str, str]]:
     return [(zh if language == "zh" else en, values[key]) for key, zh, en in FIELD_LABELS]
 
 
+def _is_reporter(case: Case, row) -> bool:
+    """The report step done by the person who reported (not a camera, a system or an inspector)."""
+    return row.stage == "report" and bool(row.actor) and row.actor == case.reporter_name
+
+
 def _stage(case: Case, row, now: datetime, language: str = "zh", show: Disclosure = NAMES_MASKED) -> Stage:
     clock = lifecycle.step_clock(case, row, now)
     timed = row.stage in lifecycle.STEPS and bool(row.time_limit_minutes)
     return Stage(row.seq, row.stage, lifecycle.step_label(row.stage, language), row.started_at,
                  row.ended_at, clock.used_minutes, row.time_limit_minutes, clock.lamp if timed else None,
-                 row.actor if show.names or row.stage != "report" else mask_name(row.actor), row.opinion)
+                 mask_name(row.actor) if _is_reporter(case, row) and not show.names else row.actor, row.opinion)
 
 
 def _geometry(session: Session, model, code: str) -> dict | None:

@@ -14,7 +14,7 @@ from dashboard import urlstate
 from dashboard.app import create_app
 from dashboard.auth import LOGIN_FAILURES_PER_ACCOUNT, guard, viewer
 from data_access import access, cases, clock, db
-from data_access.models import Case, Category, Department
+from data_access.models import Case, CaseStage, Category, Department
 from data_access.models_access import AuditEntry
 
 PASSWORD = "correct horse"
@@ -34,7 +34,9 @@ def city(mini_city, make_settings):
             access.add_user(s, role, PASSWORD, role, f"{role} name")
         s.execute(update(Case).where(Case.case_no == "MINI-0000").values(
             reporter_name="王小明", reporter_phone="13812345678", address="东门路12号"))
-        s.execute(update(Case).where(Case.case_no == "MINI-0000").values(reporter_name="王小明"))
+        reported = s.execute(select(Case.id).where(Case.case_no == "MINI-0000")).scalar_one()
+        s.execute(update(CaseStage).where(CaseStage.case_id == reported, CaseStage.stage == "report")
+                  .values(actor="王小明"))  # the reporter reported it: the timeline's first actor
     settings = make_settings(mini_city.url, LOGIN="required", SECRET_KEY="s" * 40)
     mini_city.settings = settings
     mini_city.app = create_app(settings)
