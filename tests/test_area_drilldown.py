@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pandas as pd
-import pytest
 from factories import PATH_TO, add_city, drive, new_case
 from sqlalchemy import func, select
 
