@@ -161,11 +161,12 @@ def cmd_import_regions(args, settings: Settings) -> None:
     for verb, notes in (("repaired", report.repaired), ("rejected", report.rejected)):
         for note in notes:
             print(f"  {verb} feature {note.feature} ({note.label or 'no code'}): {note.reason}")
-    if report.updated:
-        print(f"communities and grids left as they were: {report.communities_kept} communities and "
-              f"{report.grids_kept} grids of the updated regions")
-    if report.created:
-        print("new regions have no communities or grids yet")
+    if report.created or report.updated:
+        print(f"grids regenerated: {report.communities_created} communities and {report.grids_created} grids "
+              f"created, {report.communities_removed} and {report.grids_removed} removed, "
+              f"{report.communities_kept} and {report.grids_kept} kept because cases point at them")
+    if report.departments_created:
+        print(f"镇街 departments created: {', '.join(report.departments_created)}")
     if report.rejected:
         raise SystemExit(1)
 

@@ -188,6 +188,11 @@ def grid_index(session: Session) -> GridIndex:
     return _grid_indexes[url]
 
 
+def forget_grid_index(engine) -> None:
+    """Drop this process's grid index of `engine`'s database (after its grids changed)."""
+    _grid_indexes.pop(engine.url.render_as_string(hide_password=False), None)
+
+
 def next_case_no(session: Session, reported_at: datetime) -> str:
     """DG + local date + a 6-digit sequence within the day.
 
@@ -236,15 +241,19 @@ def dispatch_choices(engine, case_no: str) -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in rows]
 
 
-def create_case(session: Session, new: NewCase, actor: str | None = None, now: datetime | None = None) -> Case:
-    """Insert a reported case (status 待立案). Raises CaseInputError listing every bad field."""
+def create_case(session: Session, new: NewCase, actor: str | None = None, now: datetime | None = None,
+                place: tuple[str, str, str] | None = None) -> Case:
+    """Insert a reported case (status 待立案). Raises CaseInputError listing every bad field.
+
+    `place` (grid, community, region) is where the case lies when the caller has placed it
+    (the bulk import's region rule); without it the case's point decides."""
     errors: dict[str, str] = {}
     category = session.execute(
         select(Category).where(Category.kind == "event", Category.code == new.category_code)
     ).scalar_one_or_none()
     if category is None:
         errors["category_code"] = f"unknown event category {new.category_code!r}"
-    place = grid_index(session).locate(new.lon, new.lat)
+    place = place or grid_index(session).locate(new.lon, new.lat)
     if place is None:
         errors["location"] = f"({new.lon}, {new.lat}) is outside the jurisdiction"
     if new.source not in SOURCES:
@@ -275,7 +284,7 @@ def create_case(session: Session, new: NewCase, actor: str | None = None, now: d
 
 
 def submit_case(session: Session, new: NewCase, actor: str | None = None,
-                now: datetime | None = None) -> tuple[Case, bool]:
+                now: datetime | None = None, place: tuple[str, str, str] | None = None) -> tuple[Case, bool]:
     """The one write path for a new report (ingest API and simulator): validate and insert.
 
     Idempotent by `external_id`: a case already stored under it is returned with False.
@@ -286,7 +295,7 @@ def submit_case(session: Session, new: NewCase, actor: str | None = None,
         existing = session.execute(select(Case).where(Case.external_id == new.external_id)).scalar_one_or_none()
         if existing is not None:
             return existing, False
-    return create_case(session, new, actor, now=now), True
+    return create_case(session, new, actor, now=now, place=place), True
 
 
 def lock_case(session: Session, case_no: str) -> Case:

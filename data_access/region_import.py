@@ -10,8 +10,12 @@ closed, repeated points dropped, rings with fewer than 4 points or no area dropp
 invalid geometry (a self-intersection, a bow-tie) made valid with shapely's make_valid, keeping
 its polygons. A feature that can't be used is rejected with its reason; the others are written.
 
-A region whose code exists is updated in place (name, geometry, label point, area), so cases,
-communities and grids keep pointing at it; communities and grids are left as they are.
+A region whose code exists is updated in place (name, geometry, label point, area), so cases
+keep pointing at it. Every created or updated region then gets its communities and unit grids
+regenerated as the demo seed makes them (seeds.city: ~2 km community cells and ~0.5 km grid cells
+clipped to the region): a grid or community that a case points at is never deleted but kept as it
+is, and the new cells fill the rest of the region around the kept grids. A created region also
+gets its 镇街 department (as in the seed), so its cases can be dispatched.
 """
 from __future__ import annotations
 
@@ -27,9 +31,10 @@ from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.validation import explain_validity
 from sqlalchemy import func, select
 
+from . import cases as case_writes
 from . import db
 from .geo import gcj02_to_wgs84, transform_geometry
-from .models import Community, Grid, Jurisdiction, Region
+from .models import Case, Community, Department, Grid, Jurisdiction, Region
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 CRSES = ("WGS84", "GCJ02")
@@ -66,8 +71,13 @@ class RegionReport:
     repaired: list[Note] = field(default_factory=list)
     rejected: list[Note] = field(default_factory=list)
     properties: dict[str, str] = field(default_factory=dict)  # field → property name
-    communities_kept: int = 0  # of updated regions, left as they were
+    communities_kept: int = 0  # of imported regions, kept because cases point at them
     grids_kept: int = 0
+    communities_created: int = 0
+    grids_created: int = 0
+    communities_removed: int = 0
+    grids_removed: int = 0
+    departments_created: list[str] = field(default_factory=list)
 
 
 class Rejected(ValueError):
@@ -298,9 +308,75 @@ def import_regions(engine, path, jurisdiction: str, crs: str = "WGS84", code_pro
                 for key, value in values.items():
                     setattr(region, key, value)
                 report.updated.append(code)
-        if report.updated:
-            report.communities_kept = session.scalar(
-                select(func.count()).select_from(Community).where(Community.region_code.in_(report.updated)))
-            report.grids_kept = session.scalar(
-                select(func.count()).select_from(Grid).where(Grid.region_code.in_(report.updated)))
+        session.flush()
+        for code in report.created + report.updated:
+            regenerate_grids(session, session.get(Region, code), report)
+        for code in report.created:
+            _add_town_department(session, session.get(Region, code), report)
+    case_writes.forget_grid_index(engine)
     return report
+
+
+def _code_numbers(codes, prefix_length: int) -> list[int]:
+    return [int(code[prefix_length:]) for code in codes if code[prefix_length:].isdigit()]
+
+
+def regenerate_grids(session, region: Region, report: RegionReport) -> None:
+    """The region's communities and grids made anew from its geometry, keeping those cases point at."""
+    from seeds.city import COMMUNITY_CELL, GRID_CELL, lattice_pieces
+
+    code = region.code
+    used_grids = set(session.scalars(select(Case.grid_code).where(Case.region_code == code).distinct()))
+    used_communities = set(session.scalars(select(Case.community_code).where(Case.region_code == code).distinct()))
+    grids = session.execute(select(Grid.code, Grid.community_code, Grid.geometry).where(Grid.region_code == code)).all()
+    kept = [g for g in grids if g.code in used_grids]
+    used_communities |= {g.community_code for g in kept}
+    communities = session.scalars(select(Community.code).where(Community.region_code == code)).all()
+    gone_grids = [g.code for g in grids if g.code not in used_grids]
+    gone_communities = [c for c in communities if c not in used_communities]
+    if gone_grids:
+        session.execute(Grid.__table__.delete().where(Grid.code.in_(gone_grids)))
+    if gone_communities:
+        session.execute(Community.__table__.delete().where(Community.code.in_(gone_communities)))
+    report.grids_kept += len(kept)
+    report.communities_kept += len(used_communities)
+    report.grids_removed += len(gone_grids)
+    report.communities_removed += len(gone_communities)
+
+    area = shapely.from_geojson(region.geometry)
+    if kept:  # the kept grids keep their ground; new cells fill the rest
+        area = _polygonal(area.difference(shapely.union_all([shapely.from_geojson(g.geometry) for g in kept])))
+    number = max(_code_numbers(used_communities, len(code)), default=0)
+    # a region or community smaller than a cell's sliver limit is one piece of its own
+    pieces = (lattice_pieces(area, COMMUNITY_CELL, polygonal=True) or [area]) if not area.is_empty else []
+    for piece in pieces:
+        cells = (lattice_pieces(piece, GRID_CELL, polygonal=True) or [piece])[:99]
+        number += 1
+        if number > 999:
+            raise RegionFileError(f"region {code}: more than 999 communities; the region is too large for "
+                                  f"{COMMUNITY_CELL}° community cells")
+        community = f"{code}{number:03d}"
+        session.add(Community(code=community, region_code=code, name=f"{region.name}第{number}片区",
+                              geometry=geometry_text(piece)))
+        session.flush()
+        for g_number, cell in enumerate(cells, start=1):
+            centre = cell.representative_point()
+            session.add(Grid(code=f"{community}{g_number:02d}", community_code=community, region_code=code,
+                             center_lon=round(centre.x, 6), center_lat=round(centre.y, 6),
+                             geometry=geometry_text(cell)))
+        report.communities_created += 1
+        report.grids_created += len(cells)
+    session.flush()
+
+
+def _add_town_department(session, region: Region, report: RegionReport) -> None:
+    """The 镇街 department of a new region, named as the seed names them."""
+    from seeds.catalogue import town_department_code, town_department_name
+
+    code = town_department_code(region.code)
+    if session.scalar(select(Department.id).where(Department.code == code)) is None:
+        next_id = (session.scalar(select(func.max(Department.id))) or 0) + 1
+        session.add(Department(id=next_id, code=code, name=town_department_name(region.name)[:NAME_LENGTH],
+                               kind="town", region_code=region.code))
+        session.flush()
+        report.departments_created.append(code)

@@ -90,13 +90,19 @@ def load_towns() -> list[Town]:
     return towns
 
 
-def _lattice_pieces(polygon, cell: float):
-    """The cells of a lattice clipped to `polygon`, skipping slivers, in row-major order."""
+def lattice_pieces(polygon, cell: float, polygonal: bool = False):
+    """The cells of a lattice clipped to `polygon`, skipping slivers, in row-major order.
+
+    `polygonal` keeps the polygons of a cell that touches `polygon` also along a line (a geometry
+    collection); the demo city skips such cells, and keeps doing so to stay the same city."""
     minx, miny, maxx, maxy = polygon.bounds
     xs = np.arange(np.floor(minx / cell) * cell, maxx, cell)
     ys = np.arange(np.floor(miny / cell) * cell, maxy, cell)[::-1]
     cells = [box(x, y, x + cell, y + cell) for y in ys for x in xs]
     pieces = shapely.intersection(np.array(cells, dtype=object), polygon)
+    if polygonal:
+        pieces = np.array([shapely.union_all([g for g in shapely.get_parts(p) if g.geom_type == "Polygon"])
+                           if p.geom_type == "GeometryCollection" else p for p in pieces], dtype=object)
     keep = shapely.area(pieces) >= MIN_PIECE * cell * cell
     return [p for p, k in zip(pieces, keep) if k and p.geom_type in ("Polygon", "MultiPolygon")]
 
@@ -107,13 +113,14 @@ def _unique_names(rng, count: int, suffix: str) -> list[str]:
     return [combos[i] + suffix for i in rng.permutation(len(combos))[:count]]
 
 
-def build_city(seed: int) -> City:
+def build_city(seed: int, towns: list[Town] | None = None, scale: float = 1.0) -> City:
+    """Communities and grids of `towns` (default: Dongguan's), on lattices `scale` times as coarse."""
     rng = np.random.default_rng(seed)
-    towns = load_towns()
+    towns = load_towns() if towns is None else towns
     communities, grids, grid_region, grid_weight = [], [], [], []
     for t_index, town in enumerate(towns):
         town.roads = [name + rng.choice(_ROAD_TAIL) for name in _unique_names(rng, 12, "")]
-        pieces = _lattice_pieces(town.polygon, COMMUNITY_CELL)
+        pieces = lattice_pieces(town.polygon, COMMUNITY_CELL * scale)
         suffix = "社区" if town.profile == "centre" else "村"
         names = _unique_names(rng, len(pieces), suffix)
         label = np.array(town.label)
@@ -122,7 +129,7 @@ def build_city(seed: int) -> City:
         for c_index, (piece, name) in enumerate(zip(pieces, names), start=1):
             c_code = f"{town.code}{c_index:03d}"
             communities.append({"code": c_code, "region_code": town.code, "name": name, "polygon": piece})
-            for g_index, cell in enumerate(_lattice_pieces(piece, GRID_CELL)[:99], start=1):
+            for g_index, cell in enumerate(lattice_pieces(piece, GRID_CELL * scale)[:99], start=1):
                 centre = np.array(cell.representative_point().coords[0])
                 grids.append({"code": f"{c_code}{g_index:02d}", "community_code": c_code,
                               "region_code": town.code, "polygon": cell, "center": tuple(centre)})

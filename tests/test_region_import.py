@@ -8,12 +8,13 @@ import math
 
 import pytest
 from shapely.geometry import shape
+from shapely.ops import unary_union
 from sqlalchemy import func, select
 
 from dashboard.cli import main
 from data_access import db
 from data_access.geo import gcj02_to_wgs84
-from data_access.models import Case, Region
+from data_access.models import Case, Community, Grid, Region
 from data_access.region_import import area_km2
 
 
@@ -64,6 +65,30 @@ def stored(eng, code):
         return session.get(Region, code)
 
 
+def grids_of(eng, code) -> dict:
+    """grid code → (community code, shapely geometry) of a region's grids."""
+    with db.session_scope(eng) as session:
+        return {g.code: (g.community_code, shape(json.loads(g.geometry)))
+                for g in session.scalars(select(Grid).where(Grid.region_code == code))}
+
+
+def assert_grids_tile_region(eng, code):
+    """The region's grids lie inside it and their communities, don't overlap and cover nearly all of it."""
+    region = shape(json.loads(stored(eng, code).geometry))
+    grids = grids_of(eng, code)
+    assert grids
+    with db.session_scope(eng) as session:
+        communities = {c.code: shape(json.loads(c.geometry))
+                       for c in session.scalars(select(Community).where(Community.region_code == code))}
+    total = 0.0
+    for grid_code, (community, geom) in grids.items():
+        assert grid_code.startswith(community) and community.startswith(code)
+        assert region.buffer(1e-6).contains(geom) and communities[community].buffer(1e-6).contains(geom)
+        total += geom.area
+    assert total == pytest.approx(unary_union([g for _, g in grids.values()]).area, rel=1e-6)  # no overlaps
+    assert total > 0.5 * region.area
+
+
 BOW_TIE = [[113.80, 23.00], [113.81, 23.01], [113.81, 23.00], [113.80, 23.01], [113.80, 23.00]]
 SLIVER = [[113.90, 23.00], [113.91, 23.00], [113.90, 23.00]]  # 3 points: degenerate
 FLAT = [[113.90, 23.00], [113.91, 23.00], [113.92, 23.00], [113.90, 23.00]]  # 4 points, no area
@@ -90,7 +115,9 @@ def test_polygons_multipolygons_and_repairs(cockpit, tmp_path):
     assert "rejected feature 5 (441900008 点): geometry is a Point" in out
     assert "rejected feature 6 (441900009 线): no polygon with an area" in out
     assert "rejected feature 7 (440300001 外市): code 440300001 is not inside jurisdiction 441900" in out
-    assert "new regions have no communities or grids yet" in out
+    assert "镇街 departments created: TOWN-441900004, TOWN-441900005, TOWN-441900006, TOWN-441900007" in out
+    for code in ("441900004", "441900005", "441900006", "441900007"):
+        assert_grids_tile_region(cockpit.engine, code)
 
     rows = regions(cockpit.engine)
     assert set(rows) == {"441900003", "441900004", "441900005", "441900006", "441900007"}
@@ -117,7 +144,7 @@ def test_update_keeps_cases_communities_and_grids(cockpit, tmp_path):
     status, out, _ = cockpit(path, "--jurisdiction", "441900")
     assert status == 0
     assert "created 0, updated 1, repaired 0, rejected 0" in out
-    assert "1 communities and 1 grids of the updated regions" in out
+    assert "0 and 0 removed, 1 and 1 kept because cases point at them" in out
     rows = regions(cockpit.engine)
     assert list(rows) == ["441900003"]
     jurisdiction, name, name_en, kind, profile, lon, lat, area, geometry = rows["441900003"]
@@ -189,3 +216,34 @@ def test_area_on_the_sphere():
     cell = shape({"type": "Polygon", "coordinates": [square(113.0, 23.0, 1.0)]})
     exact = 6371.0072 ** 2 * math.radians(1) * (math.sin(math.radians(24)) - math.sin(math.radians(23)))
     assert area_km2(cell) == pytest.approx(exact, rel=1e-3)
+
+
+def test_grids_regenerated_keeping_those_cases_use(cockpit, tmp_path):
+    """An updated region's unused grid and community go, the grid its cases point at stays, new
+    grids fill the rest without overlapping it, and a new report lands in a new grid."""
+    from data_access import cases
+
+    with db.session_scope(cockpit.engine) as session:
+        session.add(Community(code="441900003002", region_code="441900003", name="空社区", geometry=json.dumps(
+            {"type": "Polygon", "coordinates": [square(113.76, 23.02)]})))
+        session.flush()
+        session.add(Grid(code="44190000300201", community_code="441900003002", region_code="441900003",
+                         center_lon=113.765, center_lat=23.025, geometry=json.dumps(
+                             {"type": "Polygon", "coordinates": [square(113.76, 23.02)]})))
+    used = grids_of(cockpit.engine, "441900003")["44190000300101"]
+    path = write(tmp_path, collection(feature({"type": "Polygon", "coordinates": [square(113.75, 23.02, 0.02)]},
+                                              code="441900003", name="东城街道")))
+    status, out, _ = cockpit(path, "--jurisdiction", "441900")
+    assert status == 0
+    assert "1 and 1 removed, 1 and 1 kept because cases point at them" in out
+    grids = grids_of(cockpit.engine, "441900003")
+    unused = shape({"type": "Polygon", "coordinates": [square(113.76, 23.02)]})
+    assert not any(geom.equals(unused) for _, geom in grids.values()) and grids["44190000300101"][1].equals(used[1])
+    assert_grids_tile_region(cockpit.engine, "441900003")
+    assert [code for code, (community, _) in grids.items() if community == "441900003001"] == ["44190000300101"]
+    with db.session_scope(cockpit.engine) as session:
+        case, created = cases.submit_case(session, cases.parse_new_case({
+            "category_code": "01001", "source": "hotline", "lon": 113.7612, "lat": 23.0337,
+            "reported_at": "2026-07-01T09:00:00+08:00", "description": "新网格里的井盖"}))
+        assert created and case.grid_code in grids and case.grid_code != "44190000300101"
+        assert grids[case.grid_code][1].contains(shape({"type": "Point", "coordinates": [113.7612, 23.0337]}))
