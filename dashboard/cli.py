@@ -72,12 +72,13 @@ def cmd_init_db(args, settings: Settings) -> None:
     init_db(settings)
 
 
-def _seed(engine, cases: int | None, seed: int, progress: bool, reset: bool = False) -> None:
+def _seed(engine, cases: int | None, seed: int, progress: bool, reset: bool = False, jurisdictions: int = 1) -> None:
     from seeds import demo
 
     cases = demo.DEFAULT_CASES if cases is None else cases
     try:
-        report = demo.seed_demo(engine, cases=cases, seed=seed, progress=progress, reset=reset)
+        report = demo.seed_demo(engine, cases=cases, seed=seed, progress=progress, reset=reset,
+                                jurisdictions=jurisdictions)
     except demo.SeedError as exc:
         raise CliError(str(exc)) from None
     rate = report.rows / report.seconds if report.seconds else 0.0
@@ -85,7 +86,7 @@ def _seed(engine, cases: int | None, seed: int, progress: bool, reset: bool = Fa
 
 
 def cmd_seed(args, settings: Settings) -> None:
-    _seed(connect(settings), args.cases, args.seed, not args.no_progress, args.reset)
+    _seed(connect(settings), args.cases, args.seed, not args.no_progress, args.reset, args.jurisdictions)
 
 
 def cmd_simulate(args, settings: Settings) -> None:
@@ -130,8 +131,10 @@ def cmd_import(args, settings: Settings) -> None:
 
     try:
         overrides = case_import.parse_overrides(args.map)
+        mapping = case_import.load_mapping(args.mapping) if args.mapping else None
         engine = connect(settings)
-        report = case_import.import_file(engine, args.file, overrides, args.source, progress=not args.no_progress)
+        report = case_import.import_file(engine, args.file, overrides, args.source, progress=not args.no_progress,
+                                         mapping=mapping)
     except case_import.ImportFileError as exc:
         raise CliError(str(exc)) from None
     columns = ", ".join(f"{name}={column}" for name, column in report.columns.items())
@@ -427,6 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--reset", action="store_true", help="replace all data in a database that has cases")
+    p.add_argument("--jurisdictions", type=int, default=1, metavar="N",
+                   help="Dongguan plus N-1 further Guangdong cities (1-21, default 1), cases in proportion "
+                        "to population, for the province view")
     p.set_defaults(func=cmd_seed)
 
     p = sub.add_parser("simulate", help="report and move cases live until Ctrl-C")
@@ -448,9 +454,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import cases from a CSV or JSON file of another system (e.g. a 12345 export)")
     p.add_argument("file", help="CSV with a header row, JSON lines or a JSON array; UTF-8 or GBK")
+    p.add_argument("--mapping", metavar="MAPPING.toml",
+                   help="how to read the export: columns, categories, statuses, dates, timezone, regions "
+                        "(see examples/mappings/)")
     p.add_argument("--map", action="append", metavar="FIELD=COLUMN",
                    help="name the column of a field, e.g. external=工单编号,category=小类代码 (repeatable)")
-    p.add_argument("--source", default="hotline", help="source of rows without one (default: hotline)")
+    p.add_argument("--source", help="source of rows without one (default: the mapping's, else hotline)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_import)
 
