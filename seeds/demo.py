@@ -16,27 +16,47 @@ from datetime import datetime
 
 import numpy as np
 import shapely
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from tqdm import tqdm
 
 from data_access import bulk, clock, lifecycle, reference, rollups
 from data_access.clock import LOCAL_OFFSET
 from data_access.models import (
-    Camera, Case, CaseStage, Category, Community, Department, Jurisdiction, Meta, Region, Sensor, SensorReading,
+    Camera,
+    Case,
+    CaseStage,
+    Category,
+    Community,
+    Department,
+    Jurisdiction,
+    Meta,
+    Region,
+    Sensor,
+    SensorReading,
 )
 from data_access.vocabulary import SENSOR_KINDS, SOURCES, label
 
-from . import maps, performance, weather
-from . import video as video_seed
-from . import landscaping as landscaping_seed
-from . import gas_safety as gas_seed
-from . import sanitation as sanitation_seed
 from . import enforcement as enforcement_seed
+from . import gas_safety as gas_seed
 from . import image as image_seed
+from . import landscaping as landscaping_seed
+from . import maps, performance, province, weather
+from . import sanitation as sanitation_seed
+from . import video as video_seed
 from .catalogue import (
-    PROFESSIONAL_DEPARTMENTS, load_categories, town_department_code, town_department_name,
+    PROFESSIONAL_DEPARTMENTS,
+    load_categories,
+    town_department_code,
+    town_department_name,
 )
-from .city import JURISDICTION, PROFILE_DENSITY, build_city, geometry_json, random_points_in_grids
+from .city import (
+    JURISDICTION,
+    PROFILE_DENSITY,
+    build_city,
+    geometry_json,
+    random_points_in_grids,
+)
 
 DEFAULT_CASES = 200_000
 CHUNK = 20_000
@@ -139,10 +159,14 @@ def _minutes(values) -> np.ndarray:
 
 
 def seed_demo(engine: Engine, cases: int = DEFAULT_CASES, seed: int = 42, progress: bool = True,
-              reset: bool = False, now: datetime | None = None) -> SeedReport:
-    """Seed the demo city with `cases` cases ending at `now` (naive UTC, default: this minute)."""
+              reset: bool = False, now: datetime | None = None, jurisdictions: int = 1) -> SeedReport:
+    """Seed the demo city with `cases` cases ending at `now` (naive UTC, default: this minute),
+    and `jurisdictions - 1` further Guangdong cities with cases in proportion to their population."""
     if cases < 0:
         raise SeedError(f"--cases must be 0 or more, got {cases}")
+    if not 1 <= jurisdictions <= len(province.guangdong_cities()):
+        raise SeedError(f"--jurisdictions must be 1 to {len(province.guangdong_cities())}, got {jurisdictions}")
+    further = province.further_cities(jurisdictions - 1)
     started = time.perf_counter()
     now = (now or clock.utcnow()).replace(second=0, microsecond=0)
     rng = np.random.default_rng(seed)
@@ -175,11 +199,36 @@ def seed_demo(engine: Engine, cases: int = DEFAULT_CASES, seed: int = 42, progre
         gas_seed.seed_gas_safety(writer, np.random.default_rng([seed, 10]), city, now, cases)  # 燃气安全
         enforcement_seed.seed_enforcement(writer, np.random.default_rng([seed, 9]), now)  # 城管执法
         image_seed.seed_image(writer, np.random.default_rng([seed, 11]), now)  # 城管形象: visits of closed cases
-        meta = {"seed": str(seed), "seed_cases": str(cases), "seeded_at": now.isoformat(), "demo_city": JURISDICTION["name"]}
+        # Further cities after every Dongguan table, on streams of their own: Dongguan stays as with one city.
+        seeded = cases
+        for facts in further:
+            seeded += _seed_further_city(writer, seed, facts, province.case_count(cases, facts), seeded + 1, now, progress)
+        if further:
+            rollups.rebuild(conn)
+        meta = {"seed": str(seed), "seed_cases": str(cases), "seeded_at": now.isoformat(), "demo_city": JURISDICTION["name"],
+                "seed_jurisdictions": str(jurisdictions)}
         writer.insert(Meta, [{"key": k, "value": v} for k, v in meta.items()])
         conn.commit()
         bulk.finish_load(conn)
-    return SeedReport(cases=cases, rows=writer.rows, seconds=time.perf_counter() - started)
+    return SeedReport(cases=seeded, rows=writer.rows, seconds=time.perf_counter() - started)
+
+
+def _seed_further_city(writer, seed: int, facts, count: int, first_id: int, now: datetime, progress: bool) -> int:
+    """A further city: demo areas, communities, grids, its own departments and `count` cases
+    (no cameras, sensors or board tables). Returns the number of cases."""
+    city_seed = seed * 1_000_000 + int(facts.code)
+    towns = province.demo_towns(np.random.default_rng([city_seed, 1]), facts)
+    city = build_city(city_seed, towns, province.lattice_scale(facts))
+    if len(np.unique(city.grid_region)) < len(towns):
+        raise SeedError(f"a demo area of {facts.name} got no grid")
+    _write_geography(writer, city, {"code": facts.code, "name": facts.name, "name_en": facts.name_en})
+    first_department = writer.conn.execute(select(func.max(Department.id))).scalar_one() + 1
+    _write_departments(writer, city.towns, first_department, facts)
+    writer.conn.commit()
+    refs = load_refs(writer.conn, city, city_seed, facts)
+    _write_cases(writer, np.random.default_rng([city_seed, 2]), city, refs, count, now, progress,
+                 first_id=first_id, prefix=facts.case_prefix)
+    return count
 
 
 @dataclass
@@ -200,19 +249,21 @@ class Refs:
         return self.performance.quality(department_ids, [self.town_index[r] for r in region_codes])
 
 
-def load_refs(conn, city, seed: int) -> Refs:
-    """Refs for the demo city seeded with `seed`, read back from the database."""
-    depts = reference.departments(conn)
+def load_refs(conn, city, seed: int, facts=None) -> Refs:
+    """Refs for the city seeded with `seed` (Dongguan, or the further city `facts`), read back
+    from the database: its own departments and cameras only."""
+    town_at = {t.code: i for i, t in enumerate(city.towns)}
+    professional = {_department_code(code, facts): code for code, _name, _words in PROFESSIONAL_DEPARTMENTS}
+    depts = [d for d in reference.departments(conn) if d.region_code in town_at or d.code in professional]
     ids = reference.event_category_ids(conn)
     events = [s for s in load_categories() if s.kind == "event"]
-    town_at = {t.code: i for i, t in enumerate(city.towns)}
     cameras = []
-    for cam in reference.cameras(conn):
+    for cam in (c for c in reference.cameras(conn) if c.region_code in town_at):
         index = np.flatnonzero(city.grid_region == town_at[cam.region_code])
         inside = shapely.contains_xy(city.grid_geoms[index], cam.lon, cam.lat)
         cameras.append({"id": cam.id, "kind": cam.kind, "region": town_at[cam.region_code],
                         "grid": int(index[np.argmax(inside)])})
-    dept_ids = {d.code: d.id for d in depts}
+    dept_ids = {professional.get(d.code, d.code): d.id for d in depts}  # keyed by the catalogue's codes
     return Refs(
         categories=events, category_ids=np.array([ids[s.code] for s in events]), department_ids=dept_ids,
         department_names={d.id: d.name for d in depts},
@@ -223,12 +274,25 @@ def load_refs(conn, city, seed: int) -> Refs:
 
 
 def _write_reference(writer, rng, city, seed: int) -> Refs:
+    _write_geography(writer, city, JURISDICTION)
+    dept_ids = _write_departments(writer, city.towns, 1)
+    writer.insert(Category, [
+        {"id": i, "kind": s.kind, "code": s.code, "major_code": s.major_code, "major_name": s.major_name,
+         "name": s.name, "time_limit_minutes": s.time_limit_minutes,
+         "default_department_id": dept_ids.get(s.department_code)}
+        for i, s in enumerate(load_categories(), start=1)])
+    writer.insert(Camera, _cameras(rng, city))
+    return load_refs(writer.conn, city, seed)
+
+
+def _write_geography(writer, city, jurisdiction: dict):
+    """The jurisdiction with its 镇街, communities and grids."""
     towns = city.towns
     lon = np.mean([t.label[0] for t in towns])
     lat = np.mean([t.label[1] for t in towns])
-    writer.insert(Jurisdiction, [{**JURISDICTION, "center_lon": float(lon), "center_lat": float(lat)}])
+    writer.insert(Jurisdiction, [{**jurisdiction, "center_lon": float(lon), "center_lat": float(lat)}])
     writer.insert(Region, [{
-        "code": t.code, "jurisdiction_code": JURISDICTION["code"], "name": t.name, "name_en": t.name_en,
+        "code": t.code, "jurisdiction_code": jurisdiction["code"], "name": t.name, "name_en": t.name_en,
         "kind": t.kind, "profile": t.profile, "label_lon": t.label[0], "label_lat": t.label[1],
         "area_km2": t.area_km2, "geometry": geometry_json(t.polygon)} for t in towns])
     writer.insert(Community, [{
@@ -238,21 +302,29 @@ def _write_reference(writer, rng, city, seed: int) -> Refs:
         (g["code"], g["community_code"], g["region_code"], g["center"][0], g["center"][1], geometry_json(g["polygon"]))
         for g in city.grids])
 
-    departments = [{"code": code, "name": name, "kind": "professional", "region_code": None}
-                   for code, name, _words in PROFESSIONAL_DEPARTMENTS]
+
+def _department_code(code: str, facts=None) -> str:
+    """A professional department's code: the catalogue's for Dongguan, suffixed for a further city."""
+    return f"{code}-{facts.code}" if facts else code
+
+
+def _department_name(name: str, facts=None) -> str:
+    """Dongguan's department names; a further city's name its own city (市水务局 → 广州市水务局)."""
+    if facts is None:
+        return name
+    return facts.short + name if name.startswith("市") else name.replace("东莞", facts.short)
+
+
+def _write_departments(writer, towns, first_id: int, facts=None) -> dict:
+    """The professional departments and one per 镇街, ids from `first_id`; returns code -> id."""
+    departments = [{"code": _department_code(code, facts), "name": _department_name(name, facts),
+                    "kind": "professional", "region_code": None} for code, name, _words in PROFESSIONAL_DEPARTMENTS]
     departments += [{"code": town_department_code(t.code), "name": town_department_name(t.name), "kind": "town",
                      "region_code": t.code} for t in towns]
-    for index, dept in enumerate(departments, start=1):
+    for index, dept in enumerate(departments, start=first_id):
         dept["id"] = index
     writer.insert(Department, departments)
-    dept_ids = {d["code"]: d["id"] for d in departments}
-    writer.insert(Category, [
-        {"id": i, "kind": s.kind, "code": s.code, "major_code": s.major_code, "major_name": s.major_name,
-         "name": s.name, "time_limit_minutes": s.time_limit_minutes,
-         "default_department_id": dept_ids.get(s.department_code)}
-        for i, s in enumerate(load_categories(), start=1)])
-    writer.insert(Camera, _cameras(rng, city))
-    return load_refs(writer.conn, city, seed)
+    return {d["code"]: d["id"] for d in departments}
 
 
 CAMERA_MIX = {"intersection": 0.45, "ai": 0.30, "high_point": 0.15, "body_cam": 0.10}
@@ -334,14 +406,15 @@ def _report_times(rng, count: int, now: datetime) -> np.ndarray:
     return np.sort(local)
 
 
-def _write_cases(writer, rng, city, refs: Refs, count: int, now: datetime, progress: bool):
+def _write_cases(writer, rng, city, refs: Refs, count: int, now: datetime, progress: bool, first_id: int = 1,
+                 prefix: str = "DG"):
     local_times = _report_times(rng, count, now)
     bar = tqdm(total=count, unit="case", disable=not progress, desc="cases", smoothing=0.1)
     day_seq: dict[str, int] = {}
     for start in range(0, count, CHUNK):
         chunk = local_times[start:start + CHUNK]
         cases = draw_reports(rng, city, refs, chunk)
-        _number(cases, chunk, start + 1, day_seq)
+        _number(cases, chunk, first_id + start, day_seq, prefix)
         _play_out(rng, cases, refs, now)
         writer.write("cases", CASE_COLUMNS, [c.case_row() for c in cases])
         writer.write("case_stages", STAGE_COLUMNS, [row for c in cases for row in c.stage_rows()])
@@ -350,13 +423,13 @@ def _write_cases(writer, rng, city, refs: Refs, count: int, now: datetime, progr
     bar.close()
 
 
-def _number(cases: list[SeedCase], local_times, first_id: int, day_seq: dict):
-    """Ids in time order and case numbers DG + local date + sequence within the day."""
+def _number(cases: list[SeedCase], local_times, first_id: int, day_seq: dict, prefix: str):
+    """Ids in time order and case numbers: the city's prefix (DG) + local date + sequence within the day."""
     for i, (case, local) in enumerate(zip(cases, local_times)):
         day = str(local.astype("datetime64[D]")).replace("-", "")
         day_seq[day] = day_seq.get(day, 0) + 1
         case.id = first_id + i
-        case.case_no = f"DG{day}{day_seq[day]:06d}"
+        case.case_no = f"{prefix}{day}{day_seq[day]:06d}"
 
 
 def draw_reports(rng, city, refs: Refs, local_times) -> list[SeedCase]:
@@ -376,6 +449,8 @@ def draw_reports(rng, city, refs: Refs, local_times) -> list[SeedCase]:
         grids = np.flatnonzero(city.grid_region == t_index)
         grid[mine] = rng.choice(grids, len(mine), p=city.grid_weight[grids] / city.grid_weight[grids].sum())
         ai_cams = [c for c in refs.cameras if c["region"] == t_index and c["kind"] == "ai"]
+        if not ai_cams:  # a further city has no camera rows: its video cases name none
+            continue
         seen = mine[video[mine]]
         picks = rng.integers(0, len(ai_cams), len(seen))
         grid[seen] = [ai_cams[p]["grid"] for p in picks]

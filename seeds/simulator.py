@@ -106,7 +106,8 @@ class Simulator:
         self.counts["created"] += 1
 
     def _advance(self, session: Session, now: datetime, minutes: float):
-        states = open_case_states(session)
+        # Only the demo city lives: further cities' cases (`seed --jurisdictions`) stay as seeded.
+        states = [s for s in open_case_states(session) if s.region_code in self.refs.town_index]
         if not states:
             return
         status = [s.status for s in states]

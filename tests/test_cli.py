@@ -85,8 +85,8 @@ def test_seed(engine, monkeypatch, tmp_path, capsys, fake_seed):
     assert cli.main(["seed", "--cases", "30", "--seed", "5", "--no-progress"]) == 0
     assert capsys.readouterr().out.strip() == "seeded 30 cases, 300 rows in 2.0 s (150 rows/s)"
     assert cli.main(["seed"]) == 0
-    assert fake_seed.calls == [dict(cases=30, seed=5, progress=False, reset=False),
-                               dict(cases=DEFAULT_CASES, seed=42, progress=True, reset=False)]
+    assert fake_seed.calls == [dict(cases=30, seed=5, progress=False, reset=False, jurisdictions=1),
+                               dict(cases=DEFAULT_CASES, seed=42, progress=True, reset=False, jurisdictions=1)]
 
 
 def test_seed_refusal_is_one_line(monkeypatch, tmp_path, capsys):
