@@ -154,11 +154,13 @@ def cmd_import_regions(args, settings: Settings) -> None:
 
     try:
         report = region_import.import_regions(connect(settings), args.file, args.jurisdiction, args.crs,
-                                              args.code_property, args.name_property)
+                                              args.code_property, args.name_property, args.new_jurisdiction)
     except region_import.RegionFileError as exc:
         raise CliError(str(exc)) from None
     properties = ", ".join(f"{name}={prop}" for name, prop in report.properties.items())
     print(f"{args.file} ({args.crs}; {properties}): {report.total} features")
+    if report.jurisdiction_created:
+        print(f"jurisdiction {args.jurisdiction} created")
     print(f"created {len(report.created)}, updated {len(report.updated)}, repaired {len(report.repaired)}, "
           f"rejected {len(report.rejected)}")
     for verb, notes in (("repaired", report.repaired), ("rejected", report.rejected)):
@@ -470,6 +472,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the file's coordinates; GCJ02 is converted to WGS-84 (default: WGS84)")
     p.add_argument("--code-property", help="the property holding the 9-digit code (default: code, adcode, 编码…)")
     p.add_argument("--name-property", help="the property holding the name (default: name, 名称, 镇街…)")
+    p.add_argument("--new-jurisdiction", metavar="NAME",
+                   help="create the jurisdiction under this name when its code is not stored yet")
     p.set_defaults(func=cmd_import_regions)
 
     from data_access.access import ROLES

@@ -539,8 +539,9 @@ def parse_row(row: Row, placer: Placer, now: datetime) -> Parsed:
     return Parsed(new, place, row.status, closed_at)
 
 
-def _store(session: Session, parsed: Parsed, now: datetime) -> bool:
-    """Write one row: its report, then its steps; True when the case is new. CaseInputError."""
+def _store(session: Session, parsed: Parsed, now: datetime, stale: set) -> bool:
+    """Write one row: its report, then its steps; True when the case is new. CaseInputError.
+    The rollup keys its steps changed go to `stale` (the report's are refreshed by create_case)."""
     department = None
     if parsed.status != "reported" and parsed.place is not None:
         category = session.execute(select(Category).where(
@@ -558,8 +559,7 @@ def _store(session: Session, parsed: Parsed, now: datetime) -> bool:
         for action, at in step_times(case.reported_at, actions, case.urgency, case.time_limit_minutes,
                                      parsed.closed_at, now):
             lifecycle.apply(case, action, at, IMPORT_ACTOR, department_id=department if action == "dispatch" else None)
-        session.flush()
-        rollups.refresh(session.connection(), {before, rollups.daily_key(case)})
+        stale.update({before, rollups.daily_key(case)})
     return created
 
 
@@ -567,13 +567,15 @@ def _write(engine, batch: list[tuple[int, Parsed]], now: datetime) -> list[tuple
     """Store one batch in one transaction: [(row, created?) or (row, errors)]. A unique
     violation (a concurrent writer of the same external id) redoes the batch row by row."""
     try:
-        results = []
+        results, stale = [], set()
         with Session(engine) as session, session.begin():
             for row, parsed in batch:
                 try:
-                    results.append((row, _store(session, parsed, now)))  # checks values before writing
+                    results.append((row, _store(session, parsed, now, stale)))  # checks values before writing
                 except cases.CaseInputError as exc:
                     results.append((row, exc.errors))
+            session.flush()
+            rollups.refresh(session.connection(), stale)  # once per batch, in its transaction
         return results
     except IntegrityError:
         if len(batch) == 1:

@@ -78,6 +78,7 @@ class RegionReport:
     communities_removed: int = 0
     grids_removed: int = 0
     departments_created: list[str] = field(default_factory=list)
+    jurisdiction_created: bool = False
 
 
 class Rejected(ValueError):
@@ -250,8 +251,10 @@ def _kind(props: dict, name: str) -> str | None:
 
 
 def import_regions(engine, path, jurisdiction: str, crs: str = "WGS84", code_property: str | None = None,
-                   name_property: str | None = None) -> RegionReport:
-    """Create or update `jurisdiction`'s regions from the GeoJSON file at `path`, in one transaction."""
+                   name_property: str | None = None, new_jurisdiction: str | None = None) -> RegionReport:
+    """Create or update `jurisdiction`'s regions from the GeoJSON file at `path`, in one transaction.
+
+    `new_jurisdiction` names the jurisdiction to create when its code is not stored yet."""
     crs = crs.upper().replace("-", "")
     if crs not in CRSES:
         raise RegionFileError(f"unknown CRS {crs!r} (use {' or '.join(CRSES)})")
@@ -266,6 +269,13 @@ def import_regions(engine, path, jurisdiction: str, crs: str = "WGS84", code_pro
                                   f"name it with --{what}-property")
     report.properties = {"code": code_key, "name": name_key}
     with db.session_scope(engine) as session:
+        if session.get(Jurisdiction, jurisdiction) is None and new_jurisdiction:
+            if not (jurisdiction.isascii() and jurisdiction.isdigit() and len(jurisdiction) == 6):
+                raise RegionFileError(f"jurisdiction {jurisdiction!r}: a new one needs a 6-digit code")
+            session.add(Jurisdiction(code=jurisdiction, name=new_jurisdiction[:NAME_LENGTH],
+                                     name_en=new_jurisdiction[:NAME_LENGTH], center_lon=0.0, center_lat=0.0))
+            session.flush()
+            report.jurisdiction_created = True
         if session.get(Jurisdiction, jurisdiction) is None:
             known = ", ".join(session.scalars(select(Jurisdiction.code).order_by(Jurisdiction.code))) or "none"
             raise RegionFileError(f"unknown jurisdiction {jurisdiction!r} (known: {known})")
@@ -313,6 +323,12 @@ def import_regions(engine, path, jurisdiction: str, crs: str = "WGS84", code_pro
             regenerate_grids(session, session.get(Region, code), report)
         for code in report.created:
             _add_town_department(session, session.get(Region, code), report)
+        if report.jurisdiction_created:  # centred on its regions
+            centre = shapely.union_all([shapely.from_geojson(r.geometry) for r in session.scalars(
+                select(Region).where(Region.jurisdiction_code == jurisdiction))]).centroid
+            if not centre.is_empty:
+                session.get(Jurisdiction, jurisdiction).center_lon = round(centre.x, 6)
+                session.get(Jurisdiction, jurisdiction).center_lat = round(centre.y, 6)
     case_writes.forget_grid_index(engine)
     return report
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -151,3 +152,167 @@ def test_unreadable_input(cockpit, tmp_path, capsys):
 def test_header_only_file(cockpit, tmp_path, capsys):
     assert cockpit(write(tmp_path, HEADER)) == 0
     assert "0 rows: 0 created, 0 already present, 0 rejected" in capsys.readouterr().out
+
+
+# --- mapping files (--mapping MAPPING.toml) ---------------------------------------------------
+
+def add_town_department(eng, region="441900003"):
+    """The mini city's 镇街 department, so filed rows can be dispatched."""
+    from data_access.models import Department
+
+    with db.session_scope(eng) as session:
+        next_id = session.execute(select(func.max(Department.id))).scalar_one() + 1
+        session.add(Department(id=next_id, code=f"TOWN-{region}", name="东城街道综合行政执法办公室", kind="town",
+                               region_code=region))
+
+
+def stages_of(eng, external_id) -> list[tuple]:
+    from data_access.models import CaseStage
+
+    with db.session_scope(eng) as session:
+        return [tuple(r) for r in session.execute(
+            select(CaseStage.stage, CaseStage.started_at, CaseStage.ended_at).join(Case, Case.id == CaseStage.case_id)
+            .where(Case.external_id == external_id).order_by(CaseStage.seq)).all()]
+
+
+def case_row(eng, external_id):
+    with db.session_scope(eng) as session:
+        return session.execute(select(Case.status, Case.reported_at, Case.closed_at, Case.lon, Case.lat,
+                                      Case.grid_code, Case.department_id, Category.code)
+                               .join(Category, Category.id == Case.category_id)
+                               .where(Case.external_id == external_id)).one()
+
+
+SZCG_MAPPING = """
+encoding = "gbk"
+date_format = ["%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+timezone = "Asia/Shanghai"
+region = "point"
+
+[columns]
+external_id = "案件编号"
+category_code = "小类"
+description = ["小类", "问题描述"]
+closed_at = "结案时间"
+status = "案件状态"
+region = "所属街道"
+
+[categories]
+"供水井盖" = "01001"
+default = "01001"
+
+[statuses]
+"已结案" = "closed"
+"待立案" = "reported"
+"处置中" = "dispatched"
+
+[regions]
+"东城" = "441900003"
+"""
+SZCG_HEADER = "案件编号,小类,问题描述,发生地址,经度,纬度,上报时间,结案时间,案件状态,所属街道\n"
+
+
+def test_mapping_statuses_dates_and_regions(cockpit, tmp_path, capsys):
+    """A GBK 数字城管 export: closed rows through the loop, open ones dispatched, a row without
+    coordinates placed by its 所属街道, an unknown 小类 by the default, bad rows rejected."""
+    from test_rollups import assert_rollups_match_raw
+
+    add_town_department(cockpit.engine)
+    with cockpit.engine.begin() as conn:
+        rollups.rebuild(conn)
+    rows = ("S-1,供水井盖,井盖缺失,东门路1号,113.755,23.025,2026/07/01 09:00,2026/07/01 17:30,已结案,东城\n"
+            'S-2,其他问题,"两行\n描述",东门路2号,113.756,23.026,2026/07/01 10:00,,处置中,东城\n'
+            "S-3,供水井盖,没有坐标,,,,2026-07-01 11:00:00,2026-07-02 11:00:00,已结案,东城\n"
+            "S-4,供水井盖,没有结案时间,,113.755,23.025,2026/07/01 09:00,,已结案,东城\n"
+            "S-5,供水井盖,结案早于上报,,113.755,23.025,2026/07/02 09:00,2026/07/01 09:00,已结案,东城\n"
+            "S-6,供水井盖,没有坐标也没有街道,,,,2026/07/01 09:00,,待立案,\n"
+            "S-7,供水井盖,美式日期,,113.755,23.025,07/01/2026 9:00 AM,,待立案,东城\n"
+            "S-8,供水井盖,未知状态,,113.755,23.025,2026/07/01 09:00,,挂起,东城\n")
+    mapping = write(tmp_path, SZCG_MAPPING, name="szcg.toml")
+    path = write(tmp_path, SZCG_HEADER + rows, encoding="gbk")
+    assert cockpit(path, "--mapping", mapping) == 1
+    out = capsys.readouterr().out
+    assert "8 rows: 3 created, 0 already present, 5 rejected" in out and "(gbk;" in out
+    assert "row 4: 结案时间: empty for a closed case" in out
+    assert "row 5: 结案时间: 2026-07-01 01:00:00 UTC is before the report at 2026-07-02 01:00:00 UTC" in out
+    assert "row 6: 经度: required" in out
+    assert "row 7: 上报时间: not a time in the format %Y/%m/%d %H:%M: '07/01/2026 9:00 AM'" in out
+    assert "row 8: 案件状态: '挂起' is not in the mapping's [statuses]" in out
+
+    status, reported, closed, *_, code = case_row(cockpit.engine, "S-1")
+    assert (status, reported, closed, code) == ("closed", datetime(2026, 7, 1, 1, 0), datetime(2026, 7, 1, 9, 30), "01001")
+    stages = stages_of(cockpit.engine, "S-1")
+    assert [s[0] for s in stages] == ["report", "file", "dispatch", "handle", "feedback", "verify", "close"]
+    times = [t for _, start, end in stages for t in (start, end)]
+    assert times == sorted(times) and times[0] == reported and times[-1] == closed
+    s2 = case_row(cockpit.engine, "S-2")
+    assert s2.status == "dispatched" and s2.department_id is not None and s2.code == "01001"  # the default
+    assert cases_by_external_id(cockpit.engine)["S-2"][3] == "其他问题：两行\n描述"
+    s3 = case_row(cockpit.engine, "S-3")
+    assert s3.status == "closed" and s3.grid_code == "44190000300101" and (s3.lon, s3.lat) != (None, None)
+    assert_rollups_match_raw(cockpit.engine)
+
+    before = count_cases(cockpit.engine)
+    assert cockpit(path, "--mapping", mapping) == 1  # idempotent
+    assert "8 rows: 0 created, 3 already present, 5 rejected" in capsys.readouterr().out
+    assert count_cases(cockpit.engine) == before
+    assert_rollups_match_raw(cockpit.engine)
+
+
+def test_unmapped_category_without_default_and_bom(cockpit, tmp_path, capsys):
+    mapping = write(tmp_path, '[categories]\n"井盖" = "01001"\n[columns]\ncategory_code = "类别"\n', name="m.toml")
+    text = ("工单编号,类别,上报时间,经度,纬度,问题描述\n"
+            "B-1,井盖,2026-07-01T09:00:00+08:00,113.755,23.025,有\n"
+            "B-2,路灯,2026-07-01T09:00:00+08:00,113.755,23.025,无\n")
+    path = write(tmp_path, "\ufeff" + text)
+    assert cockpit(path, "--mapping", mapping) == 1
+    out = capsys.readouterr().out
+    assert "2 rows: 1 created, 0 already present, 1 rejected" in out
+    assert "row 2: 类别: '路灯' is not in the mapping's [categories] and it has no default" in out
+
+
+def test_short_and_long_csv_rows_are_rejected(cockpit, tmp_path, capsys):
+    path = write(tmp_path, HEADER + GOOD.splitlines()[0] + "\nW-9,01001,2026-07-01 09:00:00,113.755\n"
+                 "W-8,01001,2026-07-01 09:00:00,113.755,23.025,多,,,,,,extra\n")
+    assert cockpit(path) == 1
+    out = capsys.readouterr().out
+    assert "3 rows: 1 created, 0 already present, 2 rejected" in out
+    assert "row 2: row: 4 fields, the header has 10" in out and "row 3: row: 12 fields, the header has 10" in out
+
+
+@pytest.mark.parametrize("mapping, text, words", [
+    ("[columns\n", HEADER + GOOD, "not TOML"),
+    ("colums = 1\n", HEADER + GOOD, "unknown key 'colums'"),
+    ('[columns]\nlat = "纬度2"\n', HEADER + GOOD, "lat=纬度2: no such column"),
+    ('[columns]\nweight = "x"\n', HEADER + GOOD, "[columns] weight: unknown field"),
+    ('[statuses]\n"办结" = "finished"\n', HEADER + GOOD, "use one of reported, filed, dispatched, closed"),
+    ('[categories]\n"井盖" = "123"\n', HEADER + GOOD, "not a 5-digit GB/T 47678.5 event code"),
+    ('[regions]\n"东城" = "441900099"\n', HEADER + GOOD, "no region 441900099 in the database"),
+    ('timezone = "Mars/Olympus"\n', HEADER + GOOD, "not an IANA zone"),
+    ('encoding = "utf-8"\n', (HEADER + GOOD).encode("gbk"), "not utf-8 text"),
+    ("", (HEADER + GOOD).encode("utf-16"), "neither UTF-8 nor GBK"),
+    ("", '[{"工单编号": "J-1", "小类代码": "01001"}, {"工单编号": "J-', "not JSON"),
+    ("", HEADER + 'W-1,01001,2026-07-01 09:00:00,113.755,23.025,"没有结束的引号\n', "not readable as CSV"),
+    ("", "单号,类别,时间\nW-1,01001,2026-07-01\n", "no column for external_id"),
+])
+def test_unusable_files_and_mappings(cockpit, tmp_path, capsys, mapping, text, words):
+    before = count_cases(cockpit.engine)
+    path = tmp_path / "export.csv"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    assert cockpit(path, "--mapping", write(tmp_path, mapping, name="m.toml")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cockpit: error:") and words in err and len(err.strip().splitlines()) == 1
+    assert count_cases(cockpit.engine) == before
+
+
+def test_step_times_are_ordered_between_report_and_close():
+    t0 = datetime(2026, 7, 1, 1, 0)
+    closed = case_import.STATUS_PATHS["closed"]
+    for span in (timedelta(0), timedelta(minutes=3), timedelta(hours=5), timedelta(days=40)):
+        times = case_import.step_times(t0, closed, "normal", 240, t0 + span)
+        assert [a for a, _ in times] == list(closed) and times[-1][1] == t0 + span
+        assert [t for _, t in times] == sorted(t for _, t in times) and times[0][1] >= t0
+    long = dict(case_import.step_times(t0, closed, "normal", 240, t0 + timedelta(days=40)))
+    assert long["file"] - t0 == timedelta(minutes=7.5)  # half of the 立案 limit
+    now = t0 + timedelta(minutes=5)  # an open case's steps never run past now
+    assert max(t for _, t in case_import.step_times(t0, ("file", "dispatch"), "normal", 240, now=now)) <= now
