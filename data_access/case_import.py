@@ -523,6 +523,8 @@ def parse_row(row: Row, placer: Placer, now: datetime) -> Parsed:
     if not row.payload.get("external_id"):
         raise cases.CaseInputError({"external_id": "required: a re-import finds the row by it"})
     place = placer.place(row)
+    if place is None and not _has_point(row.payload):
+        raise cases.CaseInputError({"location": "no coordinates, and no region the mapping's [regions] knows"})
     new = cases.parse_new_case(row.payload)
     closed_at = None
     if row.status == "closed":
