@@ -600,14 +600,15 @@ def rejected_path(path: Path) -> Path:
 
 
 def _placer(engine, mapping: Mapping) -> Placer:
-    """The grid index and region label points; ImportFileError for a [regions] code not stored."""
+    """The grid index and region label points; ImportFileError when no [regions] code is stored
+    (a mapping for another database; a row naming a region not stored is rejected)."""
     with Session(engine) as session:
         labels = {r.code: (r.label_lon, r.label_lat)
                   for r in session.execute(select(Region.code, Region.label_lon, Region.label_lat))}
         index = cases.grid_index(session)
-    unknown = sorted(set(mapping.regions.values()) - set(labels))
-    if unknown:
-        raise ImportFileError(f"mapping [regions]: no region {unknown[0]} in the database")
+    if mapping.regions and not set(mapping.regions.values()) & set(labels):
+        raise ImportFileError(f"mapping [regions]: none of its regions is in the database "
+                              f"(such as {min(mapping.regions.values())})")
     return Placer(index, labels, mapping.region_rule)
 
 

@@ -288,7 +288,7 @@ def test_short_and_long_csv_rows_are_rejected(cockpit, tmp_path, capsys):
     ('[columns]\nweight = "x"\n', HEADER + GOOD, "[columns] weight: unknown field"),
     ('[statuses]\n"办结" = "finished"\n', HEADER + GOOD, "use one of reported, filed, dispatched, closed"),
     ('[categories]\n"井盖" = "123"\n', HEADER + GOOD, "not a 5-digit GB/T 47678.5 event code"),
-    ('[regions]\n"东城" = "441900099"\n', HEADER + GOOD, "no region 441900099 in the database"),
+    ('[regions]\n"东城" = "441900099"\n', HEADER + GOOD, "none of its regions is in the database (such as 441900099)"),
     ('timezone = "Mars/Olympus"\n', HEADER + GOOD, "not an IANA zone"),
     ('encoding = "utf-8"\n', (HEADER + GOOD).encode("gbk"), "not utf-8 text"),
     ("", (HEADER + GOOD).encode("utf-16"), "neither UTF-8 nor GBK"),
@@ -411,3 +411,23 @@ def test_nyc_sample_with_the_shipped_mapping(cockpit, tmp_path, capsys):
     assert f"1000 rows: 0 created, {created} already present, {1000 - created} rejected" in capsys.readouterr().out
     assert count_cases(cockpit.engine) == before + created
     assert_rollups_match_raw(cockpit.engine)
+
+
+def test_szcg_example_with_the_shipped_mapping(cockpit, tmp_path, capsys):
+    """The GBK 数字城管 example into the mini city (东城 only): rows of 莞城 and 南城 lie outside it."""
+    import shutil
+
+    add_catalogue(cockpit.engine)
+    add_town_department(cockpit.engine)
+    path = tmp_path / "szcg.csv"
+    shutil.copy(EXAMPLES / "szcg" / "szcg_export_sample.csv", path)
+    assert cockpit(path, "--mapping", EXAMPLES / "mappings" / "szcg.toml") == 1
+    out = capsys.readouterr().out
+    assert "(gbk;" in out and "10 rows: 6 created, 0 already present, 4 rejected" in out
+    assert "row 5: 结案时间: empty for a closed case" in out
+    assert "row 6: 小类: '其他问题' is not in the mapping's [categories]" in out
+    assert "row 7: lon/lat: (113.7664, 23.046) is outside the jurisdiction" in out
+    stored = cases_by_external_id(cockpit.engine)
+    assert [stored[f"SZCG-202606-{n:04d}"][1] for n in (1, 2, 3, 4, 9, 10)] == \
+        ["closed", "closed", "dispatched", "reported", "closed", "reported"]
+    assert stored["SZCG-202606-0001"][0] == "inspector" and stored["SZCG-202606-0002"][0] == "hotline"
