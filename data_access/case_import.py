@@ -26,7 +26,7 @@ The mapping file (TOML) says how to read an export; every key is optional:
     status = "Status"
     region = "Borough"
     [categories]                    # their value → a 5-digit GB/T 47678.5 event code; without this
-    "Street Light Condition" = "01045"   # table the column holds codes. `default` takes the rest;
+    "Street Light Condition" = "01037"   # table the column holds codes. `default` takes the rest;
     default = "10001"               # without it a row of an unlisted value is rejected
     [statuses]                      # their value → reported (上报, 待立案), filed (立案, 待派遣),
     Closed = "closed"               # dispatched (派遣, 处置中) or closed (结案); without a status

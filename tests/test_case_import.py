@@ -431,3 +431,29 @@ def test_szcg_example_with_the_shipped_mapping(cockpit, tmp_path, capsys):
     assert [stored[f"SZCG-202606-{n:04d}"][1] for n in (1, 2, 3, 4, 9, 10)] == \
         ["closed", "closed", "dispatched", "reported", "closed", "reported"]
     assert stored["SZCG-202606-0001"][0] == "inspector" and stored["SZCG-202606-0002"][0] == "hotline"
+
+
+def test_open311_json_array_with_the_shipped_mapping(cockpit, tmp_path, capsys):
+    add_town_department(cockpit.engine)
+    requests = [
+        {"service_request_id": "DG20260701000001", "status": "closed", "status_notes": "已结案",
+         "service_code": "01001", "service_name": "供水井盖异常", "description": "井盖缺失",
+         "requested_datetime": "2026-07-01T09:00:00+08:00", "updated_datetime": "2026-07-01T15:00:00+08:00",
+         "address": "东门路**号", "lat": 23.025, "long": 113.755},
+        {"service_request_id": "DG20260701000002", "status": "open", "status_notes": "处置中",
+         "service_code": "01001", "description": "井盖破损", "requested_datetime": "2026-07-01T10:00:00+08:00",
+         "updated_datetime": "2026-07-01T10:30:00+08:00", "lat": 23.026, "long": 113.756},
+        {"service_request_id": "DG20260701000003", "status": "open", "status_notes": "待核查",
+         "service_code": "01001", "description": "待核查", "requested_datetime": "2026-07-01T10:00:00+08:00",
+         "lat": 23.026, "long": 113.756},
+    ]
+    path = write(tmp_path, json.dumps(requests, ensure_ascii=False), name="requests.json")
+    assert cockpit(path, "--mapping", EXAMPLES / "mappings" / "open311.toml") == 1
+    out = capsys.readouterr().out
+    assert "3 rows: 2 created, 0 already present, 1 rejected" in out
+    assert "row 3: status_notes: '待核查' is not in the mapping's [statuses]" in out
+    first = case_row(cockpit.engine, "DG20260701000001")
+    assert (first.status, first.reported_at, first.closed_at) == \
+        ("closed", datetime(2026, 7, 1, 1, 0), datetime(2026, 7, 1, 7, 0))
+    assert case_row(cockpit.engine, "DG20260701000002").status == "dispatched"
+    assert cases_by_external_id(cockpit.engine)["DG20260701000001"][0] == "public"
