@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("SHOTS_DIR")
 PATH = "/board/sanitation"
 PANELS = 10
-BOARD_ORDER = ["综合首页", "智慧城管", "市容环卫", "园林绿化", "燃气安全", "城管执法", "城管形象"]
+BOARD_ORDER = ["综合首页", "智慧城管", "市容环卫", "园林绿化", "燃气安全", "城管执法", "城管形象", "全省一张网"]
 
 
 @pytest.fixture(scope="module")
