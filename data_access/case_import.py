@@ -449,8 +449,10 @@ def _has_point(payload: dict) -> bool:
 class Placer:
     """Region rule → (grid, community, region) over the grid index, and a point for rows without one."""
 
-    def __init__(self, index: cases.GridIndex, labels: dict[str, tuple[float, float]], rule: str):
+    def __init__(self, index: cases.GridIndex, labels: dict[str, tuple[float, float]], rule: str,
+                 by_region: bool = False):
         self.index, self.labels, self.rule = index, labels, rule
+        self.by_region = by_region  # the mapping has a [regions] table
         self.geoms = index.tree.geometries
         self.of_region: dict[str, np.ndarray] = {}
         for i, code in enumerate(index.region):
@@ -523,7 +525,7 @@ def parse_row(row: Row, placer: Placer, now: datetime) -> Parsed:
     if not row.payload.get("external_id"):
         raise cases.CaseInputError({"external_id": "required: a re-import finds the row by it"})
     place = placer.place(row)
-    if place is None and not _has_point(row.payload):
+    if place is None and placer.by_region and not _has_point(row.payload):
         raise cases.CaseInputError({"location": "no coordinates, and no region the mapping's [regions] knows"})
     new = cases.parse_new_case(row.payload)
     closed_at = None
@@ -609,7 +611,7 @@ def _placer(engine, mapping: Mapping) -> Placer:
     if mapping.regions and not set(mapping.regions.values()) & set(labels):
         raise ImportFileError(f"mapping [regions]: none of its regions is in the database "
                               f"(such as {min(mapping.regions.values())})")
-    return Placer(index, labels, mapping.region_rule)
+    return Placer(index, labels, mapping.region_rule, bool(mapping.regions))
 
 
 def import_file(engine, path, overrides: dict[str, str] | None = None, source: str | None = None,
