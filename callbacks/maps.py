@@ -2,6 +2,8 @@
 replays the seeded rainstorm by pointing its sensor layers at another hour."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from dash import Input, Output, State, ctx, no_update
 
 from dashboard.app import current_settings
@@ -10,7 +12,7 @@ from data_access import status
 from data_access.case_list import local_text
 from layouts import maps
 
-from .validation import Bbox, Code, FeatureClick, Hour, Rem, Ticks, accepts
+from .validation import Bbox, Code, FeatureClick, Hour, Rem, Text, Ticks, accepts
 
 REM_STORE = "flood-rem"
 Click = FeatureClick | None
@@ -31,6 +33,15 @@ def _db_error(exc):
 
 
 def register(app):
+    @app.callback(Output(maps.CITY_NAV, "href"), Input(maps.CITY_SWITCH, "value"), State(maps.CITY_NAV, "pathname"),
+                  prevent_initial_call=True)
+    @accepts(Code | None, Text | None)
+    def city_switched(city, pathname):
+        """Another city: the same map over its towns (region and feature focus dropped)."""
+        if not city or not pathname:
+            return no_update
+        return f"{pathname}?{urlencode({'city': city})}"
+
     @app.callback(Output(maps.GAS_DETAIL, "children"),
                   [Input(layer, "clickData") for layer in maps.PIPE_LAYERS.values()], prevent_initial_call=True)
     @accepts(*[Click] * len(maps.PIPE_LAYERS))

@@ -24,7 +24,7 @@ def render_panel(panel_id: str, search: str, rem: float | None):
     settings = current_settings()
     today = clock.today()
     query, _problems = urlstate.parse(search, today)
-    scope = boards.Scope(query.day_from, query.day_to, query.region, query.major, query.source)
+    scope = boards.Scope(query.day_from, query.day_to, query.region, query.major, query.source, query.city)
     panel = panels.get(panel_id)
     view = panels.View(scope=scope, search=search, language=settings.language, rem=rem or 16.0,
                        names=boards.names(settings.database_url), today=today)
@@ -114,6 +114,7 @@ def register():
     @callback(
         Output("board-nav", "href", allow_duplicate=True),
         Output("filter-dates", "style"),
+        Input("filter-city", "value"),
         Input("filter-region", "value"),
         Input("filter-range", "value"),
         Input("filter-dates", "start_date"),
@@ -124,11 +125,13 @@ def register():
         State("board-nav", "pathname"),
         prevent_initial_call=True,
     )
-    @accepts(Code | None, Code | None, Day, Day, Code | None, Code | None, BoardScope, Text)
-    def filters(region, range_name, start, end, major, source, scope, pathname):
+    @accepts(Code | None, Code | None, Code | None, Day, Day, Code | None, Code | None, BoardScope, Text)
+    def filters(city, region, range_name, start, end, major, source, scope, pathname):
         dates_style = {"display": "inline-block" if range_name == "custom" else "none"}
         params = dict(parse_qsl(scope.search.lstrip("?")))
-        params.update(region=region, range=range_name, major=major, source=source)
+        if city != params.get("city"):
+            region = None  # another city: its own towns
+        params.update(city=city, region=region, range=range_name, major=major, source=source)
         params.pop("community", None)  # a 社区 belongs to one region; boards filter by region only
         if range_name == "custom":
             params.update({"from": start or "", "to": end or ""})

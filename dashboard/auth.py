@@ -63,6 +63,7 @@ class Viewer:
     regions: tuple[str, ...] = ()
     grant: access.Grant | None = None  # of a signed link (embed or wall)
     locked: dict = field(default_factory=dict)  # query parameters this viewer cannot change
+    city: str | None = None  # the jurisdiction a user is limited to
 
     @property
     def may_act(self) -> bool:
@@ -92,12 +93,14 @@ def viewer() -> Viewer:
 
 def locked_search(search: str) -> str:
     """`search` with this viewer's locked filters put back: a query cannot widen what a signed
-    embed or a user limited to some regions may see."""
+    embed or a user limited to one city or some of its regions may see."""
     who = viewer()
-    if not who.locked and not who.regions:
+    if not who.locked and not who.regions and not who.city:
         return search
     params = dict(parse_qsl((search or "").lstrip("?")))
     params.update(who.locked)
+    if who.city:
+        params["city"] = who.city
     if who.regions and params.get("region") not in who.regions:
         params["region"] = who.regions[0]  # one of the user's regions: the first unless the URL names another
     return "?" + urlencode(params)
@@ -110,6 +113,7 @@ class _LoginUser:
         self.id, self.username, self.role = row.id, row.username, row.role
         self.display_name = row.display_name
         self.regions = tuple(code for code in (row.region_codes or "").split(",") if code)
+        self.city = row.jurisdiction_code
         self.loaded = time.monotonic()
 
     is_authenticated = True
@@ -315,7 +319,8 @@ def guard(settings):
             grant = _check_link(settings.database_url, settings.signing_key, wall, "wall")
             g.cockpit_viewer = Viewer(f"wall:{grant.link_id}", "wall", grant=grant)
         elif current_user.is_authenticated:
-            g.cockpit_viewer = Viewer(current_user.username, current_user.role, current_user.regions)
+            g.cockpit_viewer = Viewer(current_user.username, current_user.role, current_user.regions,
+                                      city=current_user.city)
         else:
             if data_request:
                 return Response(json.dumps({"error": "log in first"}), status=401, mimetype="application/json")

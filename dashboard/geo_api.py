@@ -1,4 +1,4 @@
-"""GeoJSON layers at /api/v1/geo/<layer>?bbox=minlon,minlat,maxlon,maxlat&region=...&at=...,
+"""GeoJSON layers at /api/v1/geo/<layer>?bbox=minlon,minlat,maxlon,maxlat&region=...&city=...&at=...,
 and the demo before/after images of illegal construction sites.
 
 Answers are cached (the app's flask-caching Cache: Redis or files, shared by workers) and
@@ -24,6 +24,7 @@ CACHE_SECONDS = 60
 MAX_BBOX_DEGREES = 20  # a city map never asks for more
 GZIP_MIN_BYTES = 1024
 REGION = re.compile(r"\d{9}")
+CITY = re.compile(r"\d{6}")
 SITE_IMAGE = re.compile(r"(WJ\d{5})-(before|after)\.svg")
 
 
@@ -59,7 +60,7 @@ def parse_bbox(text: str | None, crs: str = "WGS84") -> tuple | None:
 def parse_params(layer: str, args, crs: str) -> dict:
     if layer not in geo_layers.LAYERS:
         raise BadRequest(f"unknown layer {layer!r}; layers: {', '.join(geo_layers.LAYERS)}")
-    unknown = set(args) - {"bbox", "region", "at", "pressure"}
+    unknown = set(args) - {"bbox", "region", "city", "at", "pressure"}
     if unknown:
         raise BadRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}")
     params = {"bbox": parse_bbox(args.get("bbox"), crs), "region": None, "at": None, "pressure": None}
@@ -68,6 +69,11 @@ def parse_params(layer: str, args, crs: str) -> dict:
         if not REGION.fullmatch(region):
             raise BadRequest(f"region must be a 9-digit division code, got {region!r}")
         params["region"] = region
+    city = args.get("city")
+    if city and not region:  # a city's regions; the layers take either code as their area
+        if not CITY.fullmatch(city):
+            raise BadRequest(f"city must be a 6-digit jurisdiction code, got {city!r}")
+        params["region"] = city
     at = args.get("at")
     if at:
         try:
@@ -167,7 +173,7 @@ def register(server):
     @server.get("/api/v1/geo")
     def geo_index():
         return jsonify({"layers": list(geo_layers.LAYERS),
-                        "parameters": {"bbox": "minlon,minlat,maxlon,maxlat", "region": "9-digit code",
+                        "parameters": {"bbox": "minlon,minlat,maxlon,maxlat", "region": "9-digit code", "city": "6-digit code",
                                        "at": "ISO time, UTC unless it has an offset (sensor layers)", "pressure": ",".join(geo_layers.PRESSURES)}})
 
     @server.get("/map-media/<name>")

@@ -4,16 +4,22 @@
 into a `CaseQuery` plus a list of problems; bad values are dropped with a readable message,
 never an exception. `search_of(query)` writes it back. A repeated parameter counts once, with
 its last value (`last`), everywhere a URL is read.
+
+`city` (a jurisdiction's 6-digit code) is checked against the database's cities: with several,
+a URL without one shows the city of its region, else the home city (the first by code), so a
+view always shows one city; with one city nothing is added.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode
 
+from data_access.cities import cities
 from data_access.filters import MEASURES, CaseQuery
 from data_access.lifecycle import STATUS_LABELS
+from data_access.status import DB_ERRORS
 from data_access.vocabulary import CASE_TYPES, SOURCES
 
 RANGES = {
@@ -88,6 +94,8 @@ MESSAGES = {
     "hour": ("小时应为 0-23", "hour is 0-23"),
     "status": ("未知的状态", "unknown status"),
     "community": ("社区代码应为12位数字", "a community is 12 digits"),
+    "city": ("未知的城市代码", "unknown city"),
+    "outside": ("不在所选城市内, 已忽略", "is not in the chosen city; ignored"),
 }
 
 
@@ -96,9 +104,46 @@ def message(key: str, language: str = "zh", **values) -> str:
     return (zh if language == "zh" else en).format(**values)
 
 
-def parse(search: str | None, today: date, language: str = "zh") -> tuple[CaseQuery, list[str]]:
+def _database_url() -> str | None:
+    """The serving app's database (None outside a request: cities are then checked by form only)."""
+    from flask import current_app, has_app_context
+
+    from dashboard.app import SETTINGS_KEY
+
+    settings = current_app.config.get(SETTINGS_KEY) if has_app_context() else None
+    return settings.database_url if settings else None
+
+
+def _placed(query: CaseQuery, city: str | None, database_url: str | None, language: str,
+            problems: list[str]) -> CaseQuery:
+    """The query in one city: the URL's, else its region's, else the home city when there are
+    several; a region or 社区 of another city is dropped with a problem."""
+    try:
+        known = {c.code: c for c in cities(database_url)} if database_url else {}
+    except DB_ERRORS:  # the database is away: the views say so; the URL's city is kept as written
+        known = {}
+    if not known:
+        return replace(query, city=city)
+    if city is not None and city not in known:
+        problems.append(f"{message('city', language)}: {city!r}")
+        city = None
+    if city is None and len(known) > 1:
+        city = next((c.code for c in known.values() if query.region in c.regions), next(iter(known)))
+    if city is None:
+        return query
+    regions = known[city].regions
+    for key, value in (("region", query.region), ("community", query.community)):
+        if value and value[:9] not in regions:
+            problems.append(f"{key} {value} {message('outside', language)}")
+            query = replace(query, **{key: None})
+    return replace(query, city=city)
+
+
+def parse(search: str | None, today: date, language: str = "zh",
+          database_url: str | None = None) -> tuple[CaseQuery, list[str]]:
     """The query a URL's search string asks for, and what was wrong with it (in `language`).
-    Filters locked for the viewer (a signed embed, a user of some regions) override the URL's."""
+    Filters locked for the viewer (a signed embed, a user of some regions or of one city)
+    override the URL's. Cities are read from `database_url`, by default the serving app's."""
     from dashboard.auth import locked_search
 
     params = parse_qs(locked_search(search).lstrip("?"), keep_blank_values=True)
@@ -142,7 +187,8 @@ def parse(search: str | None, today: date, language: str = "zh") -> tuple[CaseQu
         status=checked("status", lambda v: v if v in STATUS_LABELS else None),
         community=checked("community", lambda v: v if re.fullmatch(r"\d{12}", v) else None),
     )
-    return query, problems
+    city = checked("city", lambda v: v if re.fullmatch(r"\d{6}", v) else None)
+    return _placed(query, city, database_url or _database_url(), language, problems), problems
 
 
 def range_name_of(search: str | None) -> str:

@@ -17,8 +17,9 @@ from sqlalchemy import case, func, literal, select
 from . import lifecycle
 from .clock import utcnow
 from .cache import memoize
+from .cities import city_regions
 from .db import get_engine
-from .filters import MEASURES, STORED_MEASURES, CaseQuery, Scope, case_conditions
+from .filters import MEASURES, STORED_MEASURES, CaseQuery, Scope, case_conditions, region_conditions
 from .indicators import indicators
 from .models import Case, Category, Community, DailyRollup, Department, HourlyRollup, Region
 from .rollups import DURATIONS, NO_DEPARTMENT
@@ -44,8 +45,7 @@ CACHE_SECONDS = 15
 
 def _rollup_scope(scope: Scope) -> list:
     conditions = [DailyRollup.day >= scope.day_from, DailyRollup.day <= scope.day_to]
-    if scope.region:
-        conditions.append(DailyRollup.region_code == scope.region)
+    conditions += region_conditions(DailyRollup.region_code, scope)
     if scope.source:
         conditions.append(DailyRollup.source == scope.source)
     if scope.major:
@@ -95,9 +95,9 @@ def indicator_table(url: str, scope: Scope, by: tuple[str, ...], weights: dict |
 @memoize(CACHE_SECONDS)
 def reports_by_weekday_hour(url: str, scope: Scope) -> pd.DataFrame:
     """Reports per local weekday (Monday = 0) and hour, from the hourly rollup."""
-    conditions = [HourlyRollup.day >= scope.day_from, HourlyRollup.day <= scope.day_to]
-    for column, value in ((HourlyRollup.region_code, scope.region), (HourlyRollup.major_code, scope.major),
-                          (HourlyRollup.source, scope.source)):
+    conditions = [HourlyRollup.day >= scope.day_from, HourlyRollup.day <= scope.day_to,
+                  *region_conditions(HourlyRollup.region_code, scope)]
+    for column, value in ((HourlyRollup.major_code, scope.major), (HourlyRollup.source, scope.source)):
         if value:
             conditions.append(column == value)
     q = (select(HourlyRollup.day, HourlyRollup.hour, func.sum(HourlyRollup.reported).label("reported"))
@@ -151,10 +151,12 @@ def names(url: str) -> dict[str, dict]:
 
 
 @memoize(3600)
-def region_shapes(url: str) -> dict:
-    """The regions as a GeoJSON FeatureCollection keyed by code (for choropleths)."""
+def region_shapes(url: str, city: str | None = None) -> dict:
+    """The regions (of one city, or all) as a GeoJSON FeatureCollection keyed by code (for choropleths)."""
+    where = [Region.jurisdiction_code == city] if city else []
     with get_engine(url).connect() as conn:
-        rows = conn.execute(select(Region.code, Region.name, Region.geometry).order_by(Region.code)).all()
+        rows = conn.execute(select(Region.code, Region.name, Region.geometry).where(*where)
+                            .order_by(Region.code)).all()
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": r.code, "properties": {"code": r.code, "name": r.name},
          "geometry": json.loads(r.geometry)} for r in rows]}
@@ -180,9 +182,12 @@ def daily(url: str, scope: Scope) -> pd.DataFrame:
 
 
 def region_scores(url: str, scope: Scope, weights: dict | None = None) -> pd.DataFrame:
-    """Indicators by region with names, best score first; regions without cases included."""
+    """Indicators by region (of the scope's city) with names, best score first; regions without
+    cases included."""
     table = indicator_table(url, scope, ("region_code",), weights)
     regions = names(url)["regions"]
+    if scope.city:
+        regions = {code: regions[code] for code in city_regions(url, scope.city)}
     table = pd.DataFrame({"region_code": list(regions)}).merge(table, on="region_code", how="left")
     table["name"] = table["region_code"].map(regions)
     return table.sort_values(["score", "region_code"], ascending=[False, True], na_position="last")
@@ -245,6 +250,6 @@ def community_shapes(url: str, region: str) -> dict:
          "geometry": json.loads(r.geometry)} for r in rows]}
 
 
-def area_shapes(url: str, region: str | None) -> dict:
-    """The shapes `area_scores` scores: the 镇街, or the 社区 of one 镇街."""
-    return community_shapes(url, region) if region else region_shapes(url)
+def area_shapes(url: str, region: str | None, city: str | None = None) -> dict:
+    """The shapes `area_scores` scores: the 镇街 (of the city), or the 社区 of one 镇街."""
+    return community_shapes(url, region) if region else region_shapes(url, city)

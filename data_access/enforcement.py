@@ -21,7 +21,7 @@ from sqlalchemy import Date, DateTime, and_, case, func, select
 from .cache import memoize
 from .clock import utcnow
 from .db import get_engine
-from .filters import Scope, report_bounds
+from .filters import Scope, region_conditions, report_bounds
 from .models import CameraEvent, Camera, Case, Category
 from .models_enforcement import BodyCamera, EnforcementCase, EnforcementStep, Officer, OfficerDuty, OfficerWork
 from .models_image import ServiceFeedback
@@ -192,9 +192,7 @@ def between(column, day_from: date, day_to: date) -> list:
 
 def case_scope(scope: Scope) -> list:
     out = between(EnforcementCase.filed_at, scope.day_from, scope.day_to)
-    if scope.region:
-        out.append(EnforcementCase.region_code == scope.region)
-    return out
+    return [*out, *region_conditions(EnforcementCase.region_code, scope)]
 
 
 CAMERA_REGION = select(Camera.region_code).where(Camera.id == CameraEvent.camera_id).scalar_subquery()
@@ -280,8 +278,7 @@ def offsite(url: str, scope: Scope) -> dict:
     events = (select(func.count()).select_from(CameraEvent)
               .where(*between(CameraEvent.detected_at, scope.day_from, scope.day_to),
                      CameraEvent.category_id.in_(enforceable_category_ids())))
-    if scope.region:
-        events = events.where(CAMERA_REGION == scope.region)
+    events = events.where(*region_conditions(CAMERA_REGION, scope))
     notices = select(func.count(), func.sum(case((ec.penalty.in_(SANCTIONS), 1), else_=0))).where(
         *case_scope(scope), ec.origin == "video")
     with get_engine(url).connect() as conn:
@@ -297,9 +294,8 @@ def duty(url: str, scope: Scope) -> pd.DataFrame:
     on = select(OfficerDuty.region_code, func.count(func.distinct(OfficerDuty.officer_id))).where(
         OfficerDuty.day == day).group_by(OfficerDuty.region_code)
     staff = select(Officer.region_code, func.count()).group_by(Officer.region_code)
-    if scope.region:
-        on = on.where(OfficerDuty.region_code == scope.region)
-        staff = staff.where(Officer.region_code == scope.region)
+    on = on.where(*region_conditions(OfficerDuty.region_code, scope))
+    staff = staff.where(*region_conditions(Officer.region_code, scope))
     with get_engine(url).connect() as conn:
         on_df = _frame(conn, on, ["region_code", "on_duty"])
         staff_df = _frame(conn, staff, ["region_code", "officers"])
@@ -314,8 +310,7 @@ def work_split(url: str, scope: Scope) -> pd.DataFrame:
     """Minutes and records by kind of work (服务 / 管理 / 执法) against the 721 target."""
     q = (select(OfficerWork.kind, func.count(), func.coalesce(func.sum(OfficerWork.minutes), 0))
          .where(*between(OfficerWork.day, scope.day_from, scope.day_to)).group_by(OfficerWork.kind))
-    if scope.region:
-        q = q.where(OfficerWork.region_code == scope.region)
+    q = q.where(*region_conditions(OfficerWork.region_code, scope))
     with get_engine(url).connect() as conn:
         df = _frame(conn, q, ["kind", "records", "minutes"])
     df = pd.DataFrame({"kind": list(WORK_KINDS)}).merge(df, on="kind", how="left").fillna(0)
@@ -332,9 +327,8 @@ def equipment(url: str, scope: Scope) -> dict:
     complaints = select(func.count()).select_from(ServiceFeedback).where(
         ServiceFeedback.kind == "complaint", ServiceFeedback.officer_id.isnot(None),
         *between(ServiceFeedback.received_at, scope.day_from, scope.day_to))
-    if scope.region:
-        cams = cams.where(BodyCamera.region_code == scope.region)
-        complaints = complaints.where(ServiceFeedback.region_code == scope.region)
+    cams = cams.where(*region_conditions(BodyCamera.region_code, scope))
+    complaints = complaints.where(*region_conditions(ServiceFeedback.region_code, scope))
     with get_engine(url).connect() as conn:
         total, online = conn.execute(cams).one()
         n_complaints = conn.execute(complaints).scalar_one()

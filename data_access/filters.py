@@ -1,6 +1,10 @@
 """What a view selects, as plain values, and the same selection as SQL on raw cases.
 
-`Scope` is a board's filter state: local report dates, region, category major, source.
+`Scope` is a board's filter state: local report dates, region, category major, source, city.
+A city is a jurisdiction (6-digit code); `region_conditions` is the one place that turns a
+scope's region or city into SQL on any region-keyed column. A scope with neither covers every
+city (the province board, the API, the CLI); URLs always resolve to one city when the database
+has several (dashboard/urlstate.py).
 `CaseQuery` adds what a click drills into (a measure such as closed or overdue, a category,
 a department, a day, an hour...). Boards count from rollups; `/cases` lists with
 `case_conditions`; tests check that both agree.
@@ -13,7 +17,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, select
 
 from . import lifecycle
-from .models import Case, Category
+from .models import Case, Category, Region
 from .clock import LOCAL_OFFSET
 from .sqlfuncs import local_hour, local_weekday
 
@@ -52,6 +56,27 @@ class Scope:
     region: str | None = None
     major: str | None = None
     source: str | None = None
+    city: str | None = None  # 6-digit jurisdiction code; a region, when given, lies inside it
+
+
+def region_conditions(column, scope: Scope) -> list:
+    """The WHERE clauses (none or one) keeping rows of `column`, a region code, inside the
+    scope: its region, else its city's regions, else everything."""
+    return in_area(column, scope.region, scope.city)
+
+
+def area_code(scope: Scope) -> str | None:
+    """The scope's region, else its city: the area the maps' layers and summaries take."""
+    return scope.region or scope.city
+
+
+def in_area(column, region: str | None, city: str | None) -> list:
+    """`region_conditions` for a region and a city given apart (the maps' layers)."""
+    if region:
+        return [column == region]
+    if city:
+        return [column.in_(select(Region.code).where(Region.jurisdiction_code == city).scalar_subquery())]
+    return []
 
 
 @dataclass(frozen=True)
@@ -86,8 +111,7 @@ def case_conditions(query: CaseQuery, now: datetime) -> list:
     """The WHERE clauses on Case that select exactly the cases of `query`."""
     start, end = report_bounds(query.day_from, query.day_to)
     conditions = [Case.reported_at >= start, Case.reported_at < end]
-    if query.region:
-        conditions.append(Case.region_code == query.region)
+    conditions += region_conditions(Case.region_code, query)
     if query.source:
         conditions.append(Case.source == query.source)
     if query.major or query.category:

@@ -18,7 +18,7 @@ from .boards import counts as case_counts
 from .boards import names as board_names
 from .cache import memoize
 from .db import get_engine
-from .filters import Scope, report_bounds
+from .filters import Scope, area_code, region_conditions, report_bounds
 from .models import GasEvent, GasPipeline, MapFeature, Sensor
 from .models_gas import GasAlarmHandling, GasUser, GasUserInspection, LpgCylinder
 from .reference import newest_readings
@@ -44,7 +44,7 @@ CACHE_SECONDS = 20
 
 
 def _pipe_region(scope: Scope) -> list:
-    return [GasPipeline.region_code == scope.region] if scope.region else []
+    return region_conditions(GasPipeline.region_code, scope)
 
 
 def _between(column, scope: Scope) -> list:
@@ -63,19 +63,19 @@ def event_region():
 @memoize(CACHE_SECONDS)
 def network(url: str, scope: Scope) -> dict:
     """Pipeline km by pressure, age (the gas map's summary) and material; stations and sensors."""
-    summary = geo_layers.gas_summary(url, scope.region, scope.day_to.year)
+    summary = geo_layers.gas_summary(url, area_code(scope), scope.day_to.year)
     with get_engine(url).connect() as conn:
         where = _pipe_region(scope)
         material = conn.execute(select(GasPipeline.material, func.sum(GasPipeline.length_m))
                                 .where(*where).group_by(GasPipeline.material)).all()
         pressure = dict(conn.execute(select(GasPipeline.pressure, func.count()).where(*where)
                                      .group_by(GasPipeline.pressure)).all())
-        region = [MapFeature.region_code == scope.region] if scope.region else []
+        region = region_conditions(MapFeature.region_code, scope)
         stations = dict(conn.execute(select(MapFeature.kind, func.count())
                                      .where(MapFeature.layer.in_(("gas_station", "gas_valve")), *region)
                                      .group_by(MapFeature.kind)).all())
         sensors = conn.execute(select(func.count()).select_from(Sensor).where(
-            Sensor.kind == "gas", *([Sensor.region_code == scope.region] if scope.region else []))).scalar_one()
+            Sensor.kind == "gas", *region_conditions(Sensor.region_code, scope))).scalar_one()
     return {"summary": summary, "pipes_by_pressure": {k: int(pressure.get(k, 0)) for k in geo_layers.PRESSURES},
             "km_by_material": sorted(((m, round((v or 0) / 1000, 1)) for m, v in material), key=lambda x: -x[1]),
             "stations": {k: int(stations.get(k, 0)) for k in geo_layers.FACILITY_KINDS}, "sensors": int(sensors)}
@@ -101,7 +101,7 @@ def sensors(url: str, scope: Scope) -> pd.DataFrame:
     q = (select(Sensor.code, Sensor.name, Sensor.region_code, Sensor.lon, Sensor.lat, Sensor.status,
                 newest.c.value, newest.c.measured_at)
          .outerjoin(newest, newest.c.sensor_id == Sensor.id)
-         .where(Sensor.kind == "gas", *([Sensor.region_code == scope.region] if scope.region else []))
+         .where(Sensor.kind == "gas", *region_conditions(Sensor.region_code, scope))
          .order_by(Sensor.code))
     with get_engine(url).connect() as conn:
         rows = conn.execute(q).all()
@@ -121,7 +121,7 @@ def _nearest_pipe_cached(url: str, lon: float, lat: float) -> str | None:
 def stations(url: str, scope: Scope) -> pd.DataFrame:
     """门站 and 调压站 with the nearest pipe (for a click onto the map)."""
     q = (select(MapFeature.code, MapFeature.name, MapFeature.kind, MapFeature.lon, MapFeature.lat)
-         .where(MapFeature.layer == "gas_station", *([MapFeature.region_code == scope.region] if scope.region else []))
+         .where(MapFeature.layer == "gas_station", *region_conditions(MapFeature.region_code, scope))
          .order_by(MapFeature.kind, MapFeature.code))
     with get_engine(url).connect() as conn:
         df = pd.DataFrame(conn.execute(q).all(), columns=["code", "name", "kind", "lon", "lat"])
@@ -186,7 +186,7 @@ def hazards(url: str, scope: Scope) -> dict:
 def users(url: str, scope: Scope) -> pd.DataFrame:
     """Users by region, kind and supply, opened by the range's last day."""
     q = (select(GasUser.region_code, GasUser.kind, GasUser.supply, func.count().label("users"))
-         .where(GasUser.opened_on <= scope.day_to, *([GasUser.region_code == scope.region] if scope.region else []))
+         .where(GasUser.opened_on <= scope.day_to, *region_conditions(GasUser.region_code, scope))
          .group_by(GasUser.region_code, GasUser.kind, GasUser.supply))
     with get_engine(url).connect() as conn:
         return pd.DataFrame(conn.execute(q).all(), columns=["region_code", "kind", "supply", "users"])
@@ -209,8 +209,8 @@ def inspected_by(day: date):
 def inspections(url: str, scope: Scope) -> dict:
     """The annual 入户安检 as of the range's last day, and the visits inside the range."""
     day_to = scope.day_to
-    region = [GasUser.region_code == scope.region] if scope.region else []
-    iregion = [GasUserInspection.region_code == scope.region] if scope.region else []
+    region = region_conditions(GasUser.region_code, scope)
+    iregion = region_conditions(GasUserInspection.region_code, scope)
     _start, end = report_bounds(year_start(day_to), day_to)
     with get_engine(url).connect() as conn:
         total = conn.execute(select(func.count()).select_from(GasUser)
@@ -245,7 +245,7 @@ def _text_type():
 @memoize(CACHE_SECONDS)
 def cylinders(url: str, scope: Scope) -> dict:
     """Tracked LPG cylinders by status, and those past their periodic test date (not scrapped)."""
-    region = [LpgCylinder.region_code == scope.region] if scope.region else []
+    region = region_conditions(LpgCylinder.region_code, scope)
     today = scope.day_to
     with get_engine(url).connect() as conn:
         status = dict(conn.execute(select(LpgCylinder.status, func.count()).where(*region)

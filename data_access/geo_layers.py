@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from .cache import memoize
 from .clock import LOCAL_OFFSET
 from .db import get_engine
+from .filters import in_area
 from .geo import transform_geometry, wgs84_to_gcj02
 from .models import (
     Camera,
@@ -108,10 +109,14 @@ def _in_bbox(model, bbox):
     return and_(model.lon.between(west, east), model.lat.between(south, north))
 
 
-def _in_region(model, region):
-    if region is None:
+def _in_region(model, area: str | None):
+    """Rows of a region (`area` of 9 digits), of a city's regions (6 digits), or all (None).
+    Every layer and summary here takes such an area in its `region` argument."""
+    if area is None:
         return True
-    return (model.code if model is Region else model.region_code) == region
+    column = model.code if model is Region else model.region_code
+    city = len(area) == 6
+    return in_area(column, None if city else area, area if city else None)[0]
 
 
 def _readings_at(conn, sensor_ids, at: datetime | None) -> dict[int, tuple[float, datetime]]:

@@ -15,7 +15,7 @@ from . import keywords
 from .cache import memoize
 from .db import get_engine
 from .enforcement import between
-from .filters import Scope
+from .filters import Scope, region_conditions
 from .models import Case
 from .models_image import HotlineTicket, MediaReport, PublicityArticle, ReturnVisit, ServiceFeedback
 from .sqlfuncs import local_date
@@ -81,9 +81,7 @@ def visit_row(case, visited_at: datetime, reached: bool, result: str | None, met
 
 def _scope(column, region_column, scope: Scope) -> list:
     out = between(column, scope.day_from, scope.day_to)
-    if scope.region and region_column is not None:
-        out.append(region_column == scope.region)
-    return out
+    return out + (region_conditions(region_column, scope) if region_column is not None else [])
 
 
 def _frame(url: str, stmt, columns) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from .boards import names as board_names
 from .cache import memoize
 from .clock import LOCAL_OFFSET
 from .db import get_engine
-from .filters import Scope
+from .filters import Scope, in_area, region_conditions
 from .models import Region
 from .models_landscaping import (
     AncientTree,
@@ -97,15 +97,19 @@ def _union(geoms):
 
 
 @memoize(3600)  # the polygons change only when the city is seeded again
-def indicator_table(url: str, year: int) -> pd.DataFrame:
-    """The four indicators and their parts per region, and a city row (region_code "city")."""
+def indicator_table(url: str, year: int, city: str | None = None) -> pd.DataFrame:
+    """The four indicators and their parts per region (of one city, or all), and a city row
+    (region_code "city") over those regions."""
     with get_engine(url).connect() as conn:
-        regions = conn.execute(select(Region.code, Region.name).order_by(Region.code)).all()
-        zones = conn.execute(select(LandZone.region_code, LandZone.kind, LandZone.geometry)).all()
+        regions = conn.execute(select(Region.code, Region.name).where(*in_area(Region.code, None, city))
+                               .order_by(Region.code)).all()
+        zones = conn.execute(select(LandZone.region_code, LandZone.kind, LandZone.geometry)
+                             .where(*in_area(LandZone.region_code, None, city))).all()
         spaces = conn.execute(select(GreenSpace.region_code, GreenSpace.kind, GreenSpace.area_m2, GreenSpace.geometry)
-                              .where(GreenSpace.opened_year <= year, GreenSpace.kind.in_(COVER_KINDS))).all()
+                              .where(GreenSpace.opened_year <= year, GreenSpace.kind.in_(COVER_KINDS),
+                                     *in_area(GreenSpace.region_code, None, city))).all()
         trees = conn.execute(select(StreetTree.region_code, StreetTree.lon, StreetTree.lat, StreetTree.crown_m)
-                             .where(StreetTree.planted_year <= year)).all()
+                             .where(StreetTree.planted_year <= year, *in_area(StreetTree.region_code, None, city))).all()
         people = dict(conn.execute(select(RegionPopulation.region_code, RegionPopulation.population)
                                    .where(RegionPopulation.year == select(func.max(RegionPopulation.year))
                                           .scalar_subquery())).all())
@@ -201,7 +205,7 @@ def _rates(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def indicators(url: str, scope: Scope) -> pd.DataFrame:
-    return indicator_table(url, scope.day_to.year)
+    return indicator_table(url, scope.day_to.year, scope.city)
 
 
 def headline_indicators(url: str, scope: Scope) -> dict:
@@ -214,22 +218,18 @@ def headline_indicators(url: str, scope: Scope) -> dict:
 # ---------------------------------------------------------------- inventory
 
 
-def _region(column, scope: Scope) -> list:
-    return [column == scope.region] if scope.region else []
-
-
 @memoize(CACHE_SECONDS)
 def inventory(url: str, scope: Scope) -> dict:
     """Green spaces by kind (count, m²), street trees and 古树名木, as of the range's last year."""
     year = scope.day_to.year
     with get_engine(url).connect() as conn:
         spaces = conn.execute(select(GreenSpace.kind, func.count(), func.coalesce(func.sum(GreenSpace.area_m2), 0.0))
-                              .where(GreenSpace.opened_year <= year, *_region(GreenSpace.region_code, scope))
+                              .where(GreenSpace.opened_year <= year, *region_conditions(GreenSpace.region_code, scope))
                               .group_by(GreenSpace.kind)).all()
         trees = conn.execute(select(func.count()).select_from(StreetTree)
-                             .where(StreetTree.planted_year <= year, *_region(StreetTree.region_code, scope))).scalar_one()
+                             .where(StreetTree.planted_year <= year, *region_conditions(StreetTree.region_code, scope))).scalar_one()
         ancient = conn.execute(select(func.count()).select_from(AncientTree)
-                               .where(*_region(AncientTree.region_code, scope))).scalar_one()
+                               .where(*region_conditions(AncientTree.region_code, scope))).scalar_one()
     by_kind = {k: {"count": 0, "area_m2": 0.0} for k in SPACE_KINDS}
     for kind, n, area in spaces:
         by_kind[kind] = {"count": int(n), "area_m2": float(area)}
@@ -239,7 +239,7 @@ def inventory(url: str, scope: Scope) -> dict:
 @memoize(CACHE_SECONDS)
 def tree_species(url: str, scope: Scope) -> pd.DataFrame:
     q = (select(StreetTree.species, func.count().label("trees"))
-         .where(StreetTree.planted_year <= scope.day_to.year, *_region(StreetTree.region_code, scope))
+         .where(StreetTree.planted_year <= scope.day_to.year, *region_conditions(StreetTree.region_code, scope))
          .group_by(StreetTree.species))
     with get_engine(url).connect() as conn:
         df = pd.DataFrame(conn.execute(q).all(), columns=["species", "trees"])
@@ -250,7 +250,7 @@ def tree_species(url: str, scope: Scope) -> pd.DataFrame:
 def ancient_trees(url: str, scope: Scope) -> pd.DataFrame:
     q = (select(AncientTree.code, AncientTree.species, AncientTree.grade, AncientTree.age_years,
                 AncientTree.protection, AncientTree.region_code, AncientTree.lon, AncientTree.lat)
-         .where(*_region(AncientTree.region_code, scope)).order_by(AncientTree.code))
+         .where(*region_conditions(AncientTree.region_code, scope)).order_by(AncientTree.code))
     with get_engine(url).connect() as conn:
         return pd.DataFrame(conn.execute(q).all(), columns=list(q.selected_columns.keys()))
 
@@ -258,7 +258,7 @@ def ancient_trees(url: str, scope: Scope) -> pd.DataFrame:
 def ancient_map(url: str, scope: Scope):
     from .boards import region_shapes
 
-    return ancient_trees(url, scope), region_shapes(url)
+    return ancient_trees(url, scope), region_shapes(url, scope.city)
 
 
 # ---------------------------------------------------------------- work
@@ -266,7 +266,7 @@ def ancient_map(url: str, scope: Scope):
 
 def _planned_in(scope: Scope) -> list:
     return [GreenInspection.planned_on >= scope.day_from, GreenInspection.planned_on <= scope.day_to,
-            *_region(GreenInspection.region_code, scope)]
+            *region_conditions(GreenInspection.region_code, scope)]
 
 
 @memoize(CACHE_SECONDS)

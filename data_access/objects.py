@@ -25,7 +25,7 @@ from sqlalchemy import Date, DateTime, Float, Numeric, String, Text, func, or_, 
 from . import db, gridquery
 from .cache import memoize
 from .case_list import local_text, lookups
-from .filters import report_bounds
+from .filters import in_area, report_bounds
 
 # One line per domain: the modules that declare kinds.
 KIND_MODULES = (
@@ -38,7 +38,7 @@ KIND_MODULES = (
 KIND_ID = re.compile(r"[a-z_]+")
 KEY_TEXT = re.compile(r"[\w.\-:·]{1,64}")  # anything else is not a key
 TIME_PARAMS = ("range", "from", "to")
-COMMON_PARAMS = ("region", *TIME_PARAMS)
+COMMON_PARAMS = ("city", "region", *TIME_PARAMS)
 
 
 class UnknownKind(KeyError):
@@ -199,10 +199,11 @@ class Selection:
     day_from: date
     day_to: date
     filters: tuple[tuple[str, str], ...]  # (name, value) of the kind's own filters, valid ones only
+    city: str | None = None  # a jurisdiction's code: its regions, when no region is chosen
 
     def params(self) -> dict[str, str]:
         """The URL parameters of this selection (range by name, so a permalink stays relative)."""
-        out = {"range": self.range_name}
+        out = {"range": self.range_name, **({"city": self.city} if self.city else {})}
         if self.range_name == "custom":
             out.update({"from": self.day_from.isoformat(), "to": self.day_to.isoformat()})
         if self.region:
@@ -253,7 +254,8 @@ def parse(kind_id: str, params, today: date) -> tuple[Selection, list[str]]:
             problems.append(f"筛选值无效 bad value for {name}: {value!r}{hint}")
             continue
         chosen.append((name, value))
-    return Selection(kind.id, query.region, range_name, query.day_from, query.day_to, tuple(chosen)), problems
+    return (Selection(kind.id, query.region, range_name, query.day_from, query.day_to, tuple(chosen), query.city),
+            problems)
 
 
 def _time_conditions(column, day_from: date, day_to: date) -> list:
@@ -266,8 +268,8 @@ def _time_conditions(column, day_from: date, day_to: date) -> list:
 def selection_conditions(selection: Selection) -> list:
     kind = get(selection.kind)
     out = []
-    if kind.region is not None and selection.region:
-        out.append(kind.region == selection.region)
+    if kind.region is not None:
+        out += in_area(kind.region, selection.region, selection.city)
     if kind.time is not None:
         out += _time_conditions(kind.time, selection.day_from, selection.day_to)
     out += [kind.filters[name](value) for name, value in selection.filters]

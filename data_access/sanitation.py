@@ -21,7 +21,7 @@ from . import geo_layers, objects
 from .cache import memoize
 from .clock import today as local_today
 from .db import get_engine
-from .filters import Scope
+from .filters import Scope, region_conditions
 from .models import Case, Category, DailyRollup, Region
 from .models_sanitation import (
     CleaningArea,
@@ -294,14 +294,10 @@ objects.register(
 
 # ---------------------------------------------------------------- board queries
 
-def _region(column, scope: Scope) -> list:
-    return [column == scope.region] if scope.region else []
-
-
 @memoize(CACHE_SECONDS)
 def vehicle_states(url: str, scope: Scope) -> pd.DataFrame:
     """Vehicles now by kind and status (inventory: the time range does not apply)."""
-    q = (select(V.kind, V.status, func.count().label("n")).where(*_region(V.region_code, scope))
+    q = (select(V.kind, V.status, func.count().label("n")).where(*region_conditions(V.region_code, scope))
          .group_by(V.kind, V.status))
     with get_engine(url).connect() as conn:
         df = pd.DataFrame(conn.execute(q).all(), columns=["kind", "status", "n"])
@@ -317,7 +313,7 @@ def vehicle_work(url: str, scope: Scope) -> dict:
     both summed over the days.
     """
     days = (scope.day_to - scope.day_from).days + 1
-    where = [VD.day >= scope.day_from, VD.day <= scope.day_to, *_region(VD.region_code, scope)]
+    where = [VD.day >= scope.day_from, VD.day <= scope.day_to, *region_conditions(VD.region_code, scope)]
     capped = case((VD.area_m2 < VD.plan_area_m2, VD.area_m2), else_=VD.plan_area_m2)
     q = (select(VD.day, V.kind, func.sum(VD.km).label("km"), func.sum(VD.plan_km).label("plan_km"),
                 func.sum(VD.area_m2).label("area"), func.sum(VD.plan_area_m2).label("plan_area"),
@@ -325,7 +321,7 @@ def vehicle_work(url: str, scope: Scope) -> dict:
                 func.count().label("vehicle_days"))
          .join(V, V.id == VD.vehicle_id).where(*where).group_by(VD.day, V.kind))  # one pass over the days
     road = select(func.coalesce(func.sum(CleaningArea.road_area_m2), 0.0)).where(
-        *_region(CleaningArea.region_code, scope))
+        *region_conditions(CleaningArea.region_code, scope))
     sums = ["km", "plan_km", "area", "plan_area", "mech_area", "tonnes", "vehicle_days"]
     with get_engine(url).connect() as conn:
         table = pd.DataFrame(conn.execute(q).all(), columns=["day", "kind", *sums])
@@ -347,7 +343,7 @@ def vehicle_work(url: str, scope: Scope) -> dict:
 @memoize(CACHE_SECONDS)
 def waste(url: str, scope: Scope) -> dict:
     """Tonnes by class, by day and class, by region; 回收利用率 and 无害化处理率."""
-    where = [W.day >= scope.day_from, W.day <= scope.day_to, *_region(W.region_code, scope)]
+    where = [W.day >= scope.day_from, W.day <= scope.day_to, *region_conditions(W.region_code, scope)]
     sums = [func.sum(W.tonnes).label("tonnes"), func.sum(W.recycled_t).label("recycled"),
             func.sum(W.harmless_t).label("harmless")]
     with get_engine(url).connect() as conn:
@@ -373,7 +369,7 @@ def stations(url: str, scope: Scope) -> pd.DataFrame:
     day = scope.day_to
     tonnes = (select(SD.tonnes).where(SD.station_id == S.id, SD.day == day).correlate(S).scalar_subquery())
     q = (select(S.code, S.name, S.region_code, S.capacity_t, S.status, func.coalesce(tonnes, 0.0).label("tonnes"))
-         .where(*_region(S.region_code, scope)).order_by(S.code))
+         .where(*region_conditions(S.region_code, scope)).order_by(S.code))
     with get_engine(url).connect() as conn:
         df = pd.DataFrame(conn.execute(q).all(), columns=["code", "name", "region_code", "capacity", "status", "tonnes"])
     df["load"] = df["tonnes"] / df["capacity"]
@@ -390,7 +386,7 @@ def toilets(url: str, scope: Scope) -> dict:
     start, end = report_bounds(scope.day_from, scope.day_to)
     toilet_ids = select(Category.id).where(Category.code == TOILET_CATEGORY, Category.kind == "event")
     in_scope = [Case.category_id.in_(toilet_ids.scalar_subquery()), Case.reported_at >= start, Case.reported_at < end,
-                *_region(Case.region_code, scope)]
+                *region_conditions(Case.region_code, scope)]
     if scope.source:
         in_scope.append(Case.source == scope.source)
     if scope.major and scope.major != TOILET_CATEGORY[:2]:
@@ -399,12 +395,12 @@ def toilets(url: str, scope: Scope) -> dict:
         select(T.id).where(Case.lon.between(T.lon - DLON, T.lon + DLON),
                            Case.lat.between(T.lat - DLAT, T.lat + DLAT)).exists())
     with get_engine(url).connect() as conn:
-        states = dict(conn.execute(select(T.status, func.count()).where(*_region(T.region_code, scope))
+        states = dict(conn.execute(select(T.status, func.count()).where(*region_conditions(T.region_code, scope))
                                    .group_by(T.status)).all())
         cases = conn.execute(select(func.count()).select_from(Case).where(*in_scope)).scalar_one()
         at = conn.execute(select(func.count()).select_from(at_toilet.subquery())).scalar_one()
         with_cases = conn.execute(select(func.count()).select_from(T).where(
-            *_region(T.region_code, scope), TOILET_CASES > 0)).scalar_one()
+            *region_conditions(T.region_code, scope), TOILET_CASES > 0)).scalar_one()
     return {"states": {s: int(states.get(s, 0)) for s in TOILET_STATUS}, "cases": int(cases), "at_toilets": int(at),
             "with_cases": int(with_cases)}
 
@@ -413,7 +409,7 @@ def toilets(url: str, scope: Scope) -> dict:
 def problems(url: str, scope: Scope) -> pd.DataFrame:
     """The 市容 events by category from the rollups: reported, closed, closed on time, found by video AI."""
     where = [DailyRollup.day >= scope.day_from, DailyRollup.day <= scope.day_to, Category.code.in_(PROBLEM_CATEGORIES),
-             Category.kind == "event", *_region(DailyRollup.region_code, scope)]
+             Category.kind == "event", *region_conditions(DailyRollup.region_code, scope)]
     if scope.source:
         where.append(DailyRollup.source == scope.source)
     if scope.major:

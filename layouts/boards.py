@@ -14,6 +14,7 @@ from dashboard import panels, urlstate
 from dashboard.app import current_settings
 from data_access import boards as board_data
 from data_access import clock
+from data_access.cities import cities, city_named, city_regions
 from data_access.vocabulary import MAJOR_NAMES, SOURCES
 
 from . import panels_city, panels_overview  # noqa: F401  (they register their panels)
@@ -143,6 +144,8 @@ def filter_text(query, range_name: str, language: str, url: str) -> str:
     zh = language == "zh"
     names = board_data.names(url)["regions"]
     parts = [names.get(query.region, query.region) if query.region else ("全市" if zh else "Whole city")]
+    if len(cities(url)) > 1:
+        parts.insert(0, city_name(url, query.city, language))
     if range_name == "custom":
         parts.append(f"{query.day_from} ~ {query.day_to}")
     else:
@@ -166,11 +169,23 @@ def _grid_style(board: Board) -> dict:
             "--wide-columns": board.wide_columns, "--rows": board.rows, "--wide-rows": board.wide_rows}
 
 
+def city_name(url: str, code: str | None, language: str) -> str:
+    city = city_named(url, code)
+    return (city.name if language == "zh" else city.name_en) if city else (code or "")
+
+
 def _filter_bar(query, range_name: str, language: str, url: str):
     zh = language == "zh"
     regions = board_data.names(url)["regions"]
+    if query.city:
+        regions = {code: regions[code] for code in city_regions(url, query.city)}
     option = lambda value, text: {"label": text, "value": value}  # noqa: E731
+    known = cities(url)
     return html.Div([
+        # The city switch: shown when the database holds several cities (always there for the callback).
+        dcc.Dropdown(id="filter-city", options=[option(c.code, c.name if zh else c.name_en) for c in known],
+                     value=query.city, clearable=False, searchable=False, className="filter filter-city",
+                     style={} if len(known) > 1 else {"display": "none"}),
         dcc.Dropdown(id="filter-region", options=[option(c, n) for c, n in sorted(regions.items())],
                      value=query.region, placeholder="全市" if zh else "Whole city", clearable=True, searchable=True,
                      className="filter filter-region"),

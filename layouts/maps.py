@@ -22,7 +22,9 @@ from dashboard.panels import View
 from data_access import clock, status
 from data_access import geo_layers as geo
 from data_access.case_list import local_text
+from data_access.cities import cities, city_named, city_of_region
 from data_access.clock import LOCAL_OFFSET
+from data_access.filters import area_code
 from data_access.geo import wgs84_to_gcj02
 from layouts import charts
 
@@ -34,6 +36,7 @@ PIPE_LAYERS = {p: f"gas-pipes-{p}" for p in geo.PRESSURES}
 FLOOD_POINTS, RAIN_GAUGES = "flood-points-layer", "rain-gauges-layer"
 SITE_POLYGONS, SITE_POINTS = "illegal-sites-layer", "illegal-points-layer"
 BBOX_MARGIN = 0.02  # degrees around the region's outline
+CITY_SWITCH, CITY_NAV = "map-city", "map-city-nav"
 
 
 # ---------------------------------------------------------------- styles, declared once
@@ -207,19 +210,24 @@ def display(lon: float, lat: float, settings) -> tuple[float, float]:
     return wgs84_to_gcj02(lon, lat) if settings.tile_crs == "GCJ02" else (lon, lat)
 
 
-def region_of(query: dict) -> tuple[str | None, list[str]]:
-    """The region filter of the URL, read by the same parser as the boards."""
-    parsed, problems = urlstate.parse("?" + urlencode({k: v for k, v in query.items() if k == "region"}),
-                                      clock.today())
-    return parsed.region, problems
+def area_of(region, city) -> tuple[str | None, list[str]]:
+    """The map's area from the URL, read by the same parser as the boards: its region, else its
+    city (a 6-digit code; with several cities there always is one), else None (everything)."""
+    asked = {k: urlstate.last(v) for k, v in (("region", region), ("city", city)) if urlstate.last(v)}
+    parsed, problems = urlstate.parse("?" + urlencode(asked), clock.today())
+    return area_code(parsed), problems
 
 
-def layer_url(layer: str, bbox: tuple | None, region: str | None, **extra) -> str:
+def is_city(area: str | None) -> bool:
+    return bool(area) and len(area) == 6
+
+
+def layer_url(layer: str, bbox: tuple | None, area: str | None, **extra) -> str:
     params = {}
     if bbox:
         params["bbox"] = ",".join(f"{v:.5f}" for v in bbox)
-    if region:
-        params["region"] = region
+    if area:
+        params["city" if is_city(area) else "region"] = area
     params.update({k: v for k, v in extra.items() if v})
     return f"/api/v1/geo/{layer}" + ("?" + urlencode(params, safe=",:") if params else "")
 
@@ -248,13 +256,14 @@ def view_bbox(settings, region: str | None) -> tuple | None:
     return west - BBOX_MARGIN, south - BBOX_MARGIN, east + BBOX_MARGIN, north + BBOX_MARGIN
 
 
-def map_shell(map_id: str, settings, region: str | None, overlays: list, legend: list, focus: tuple | None = None,
+def map_shell(map_id: str, settings, area: str | None, overlays: list, legend: list, focus: tuple | None = None,
               bbox: tuple | None = None) -> html.Div:
-    """The shared map: tiles if configured, region outlines and labels, overlays in a layer control."""
+    """The shared map: tiles if configured, region outlines (of the city) and labels, overlays in a
+    layer control. `area` is a region or a city code (`area_of`)."""
     base = [dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution)] if settings.tile_url else []
-    base.append(dl.GeoJSON(id=f"{map_id}-regions", url=layer_url("regions", None, None),
+    base.append(dl.GeoJSON(id=f"{map_id}-regions", url=layer_url("regions", None, area if is_city(area) else None),
                            style=js("regionStyle"), onEachFeature=js("regionLabel"),
-                           hideout={"tiles": bool(settings.tile_url), "region": region}))
+                           hideout={"tiles": bool(settings.tile_url), "region": area}))
     if focus:
         lon, lat = display(*focus, settings)
         view = {"center": [lat, lon], "zoom": 16}
@@ -317,11 +326,19 @@ def _db_down(exc) -> html.Div:
     return html.Div(className="page page-message", children=[html.H2("数据库不可用"), html.P(status.describe_error(exc))])
 
 
-def _title(text: str, region: str | None, settings) -> html.Div:
-    names = geo.region_names(settings.database_url)
-    scope = names.get(region, "全市") if region else "全市"
-    return html.Div(className="map-head", children=[html.H2(text, className="board-title"),
-                                                    html.Span(scope, className="map-scope")])
+def _title(text: str, area: str | None, settings) -> html.Div:
+    url = settings.database_url
+    known = cities(url)
+    city = city_named(url, area if is_city(area) else city_of_region(url, area or ""))
+    scope = "全市" if not area or is_city(area) else geo.region_names(url).get(area, "全市")
+    return html.Div(className="map-head", children=[
+        html.H2(text, className="board-title"),
+        # The city switch, when the database holds several cities: a city's map shows its towns.
+        dcc.Location(id=CITY_NAV, refresh="callback-nav"),
+        dcc.Dropdown(id=CITY_SWITCH, options=[{"label": c.name, "value": c.code} for c in known],
+                     value=city.code if city else None, clearable=False, searchable=False,
+                     className="filter filter-city", style={} if len(known) > 1 else {"display": "none"}),
+        html.Span(scope, className="map-scope")])
 
 
 # ---------------------------------------------------------------- 燃气管线一张图
@@ -362,31 +379,31 @@ def pipe_detail_view(detail: geo.PipeDetail | None, code: str | None = None):
 @in_language
 def gas_layout(region=None, focus=None, **query):
     settings = current_settings()
-    region, problems = region_of({"region": region} if region else {})
+    area, problems = area_of(region, query.get("city"))
     try:
-        bbox = view_bbox(settings, region)
-        summary = geo.gas_summary(settings.database_url, region, clock.today().year)
+        bbox = view_bbox(settings, area)
+        summary = geo.gas_summary(settings.database_url, area, clock.today().year)
         position = geo.feature_position(settings.database_url, "pipe", focus) if focus else None
         detail = geo.pipe_detail(settings.database_url, focus) if focus else None
     except status.DB_ERRORS as exc:
         return _db_down(exc)
     if focus and position is None:
         problems.append(f"未找到管段 focus: {focus!r}")
-    overlays = [(f"{label}管线", geo_layer("gas", "gas-pipelines", bbox, region, PIPE_LAYERS[p], point=False,
+    overlays = [(f"{label}管线", geo_layer("gas", "gas-pipelines", bbox, area, PIPE_LAYERS[p], point=False,
                                              style="lineStyle", each="pipeEach", pressure=p), True)
                 for p, label in geo.PRESSURES.items()]
     overlays += [
-        ("门站 / 调压站", geo_layer("gas", "gas-stations", bbox, region, cluster=False), True),
-        ("阀门", geo_layer("gas", "gas-valves", bbox, region, cluster=True), False),
-        ("燃气监测", geo_layer("gas", "gas-sensors", bbox, region), True),
-        ("报警点", geo_layer("gas", "gas-alarms", bbox, region), True),
-        ("隐患点", geo_layer("gas", "gas-hazards", bbox, region), True),
-        ("第三方施工", geo_layer("gas", "construction", bbox, region), True),
+        ("门站 / 调压站", geo_layer("gas", "gas-stations", bbox, area, cluster=False), True),
+        ("阀门", geo_layer("gas", "gas-valves", bbox, area, cluster=True), False),
+        ("燃气监测", geo_layer("gas", "gas-sensors", bbox, area), True),
+        ("报警点", geo_layer("gas", "gas-alarms", bbox, area), True),
+        ("隐患点", geo_layer("gas", "gas-hazards", bbox, area), True),
+        ("第三方施工", geo_layer("gas", "construction", bbox, area), True),
     ]
     return html.Div(className="page map-page", children=[
-        _title("燃气管线一张图", region, settings), problems_bar(problems),
+        _title("燃气管线一张图", area, settings), problems_bar(problems),
         html.Div(className="map-body", children=[
-            map_shell(GAS_MAP, settings, region, overlays, legend("gas"), focus=position, bbox=bbox),
+            map_shell(GAS_MAP, settings, area, overlays, legend("gas"), focus=position, bbox=bbox),
             html.Div(className="map-side", children=[
                 panel("管网概况", [
                     html.Div(className="map-kpis", children=[
@@ -525,14 +542,14 @@ def replay_hour(text: str | None, storm: geo.Storm | None) -> tuple[int, str | N
 @in_language
 def flood_layout(region=None, point=None, hour=None, **query):
     settings = current_settings()
-    region, problems = region_of({"region": region} if region else {})
+    area, problems = area_of(region, query.get("city"))
     try:
-        bbox = view_bbox(settings, region)
+        bbox = view_bbox(settings, area)
         storm = geo.storm(settings.database_url)
         position = geo.feature_position(settings.database_url, "point", point) if point else None
         hour, problem = replay_hour(hour, storm)
         at = storm.hour(hour) if storm and hour >= 0 else None
-        summary = geo.flood_summary(settings.database_url, region, at)
+        summary = geo.flood_summary(settings.database_url, area, at)
     except status.DB_ERRORS as exc:
         return _db_down(exc)
     if problem:
@@ -541,11 +558,11 @@ def flood_layout(region=None, point=None, hour=None, **query):
         problems.append(f"未找到积水点 point: {point!r}")
     stamp = at.isoformat(timespec="minutes") if at else None
     overlays = [
-        ("易涝风险区", geo_layer("flood", "flood-zones", bbox, region, point=False, style="areaStyle",
+        ("易涝风险区", geo_layer("flood", "flood-zones", bbox, area, point=False, style="areaStyle",
                                  each="zoneEach"), True),
-        ("积水点", geo_layer("flood", "flood-points", bbox, region, FLOOD_POINTS, at=stamp), True),
-        ("雨量站", geo_layer("flood", "rain-gauges", bbox, region, RAIN_GAUGES, at=stamp), True),
-        ("排涝泵站", geo_layer("flood", "pump-stations", bbox, region), True),
+        ("积水点", geo_layer("flood", "flood-points", bbox, area, FLOOD_POINTS, at=stamp), True),
+        ("雨量站", geo_layer("flood", "rain-gauges", bbox, area, RAIN_GAUGES, at=stamp), True),
+        ("排涝泵站", geo_layer("flood", "pump-stations", bbox, area), True),
     ]
     marks = {}
     if storm:
@@ -562,10 +579,10 @@ def flood_layout(region=None, point=None, hour=None, **query):
         dcc.Interval(id=FLOOD_TICK, interval=1500, disabled=True),
     ])
     return html.Div(className="page map-page", children=[
-        _title("易涝风险一张图", region, settings), problems_bar(problems),
+        _title("易涝风险一张图", area, settings), problems_bar(problems),
         html.Div(className="map-body", children=[
             html.Div(className="map-stack", children=[
-                map_shell(FLOOD_MAP, settings, region, overlays, legend("flood"), focus=position, bbox=bbox), replay]),
+                map_shell(FLOOD_MAP, settings, area, overlays, legend("flood"), focus=position, bbox=bbox), replay]),
             html.Div(className="map-side", children=[
                 panel("实时态势", flood_summary_view(summary, local_text(at, "%m-%d %H:00") if at else "实时"), "map-summary",
                       id=FLOOD_SUMMARY),
@@ -574,7 +591,7 @@ def flood_layout(region=None, point=None, hour=None, **query):
             ]),
         ]),
         dcc.Store(id="flood-focus", data=point if position else None),
-        dcc.Store(id="flood-region", data=region),
+        dcc.Store(id="flood-region", data=area),
         dcc.Store(id="flood-bbox", data=list(bbox) if bbox else None),
         dcc.Store(id="flood-rem"),
     ])
@@ -608,10 +625,10 @@ def site_detail_view(detail: geo.SiteDetail | None, code: str | None = None):
 @in_language
 def illegal_layout(region=None, site=None, **query):
     settings = current_settings()
-    region, problems = region_of({"region": region} if region else {})
+    area, problems = area_of(region, query.get("city"))
     try:
-        bbox = view_bbox(settings, region)
-        summary = geo.illegal_summary(settings.database_url, region)
+        bbox = view_bbox(settings, area)
+        summary = geo.illegal_summary(settings.database_url, area)
         position = geo.feature_position(settings.database_url, "site", site) if site else None
         detail = geo.site_detail(settings.database_url, site) if site else None
     except status.DB_ERRORS as exc:
@@ -619,18 +636,18 @@ def illegal_layout(region=None, site=None, **query):
     if site and position is None:
         problems.append(f"未找到违建点 site: {site!r}")
     overlays = [
-        ("违建图斑", geo_layer("illegal", "illegal-sites", bbox, region, SITE_POLYGONS, point=False,
+        ("违建图斑", geo_layer("illegal", "illegal-sites", bbox, area, SITE_POLYGONS, point=False,
                                style="areaStyle", each="siteEach"), True),
-        ("违建点", geo_layer("illegal", "illegal-points", bbox, region, SITE_POINTS, cluster=True), True),
+        ("违建点", geo_layer("illegal", "illegal-points", bbox, area, SITE_POINTS, cluster=True), True),
     ]
     ranking = summary.ranking
     by_demolished = sorted(ranking, key=lambda r: -r["demolished"])[:6]
     by_standing = sorted(ranking, key=lambda r: -r["standing"])[:6]
     total = sum(n for _, _, n, _ in summary.by_stage)
     return html.Div(className="page map-page", children=[
-        _title("违建处置一张图", region, settings), problems_bar(problems),
+        _title("违建处置一张图", area, settings), problems_bar(problems),
         html.Div(className="map-body", children=[
-            map_shell(ILLEGAL_MAP, settings, region, overlays, legend("illegal"), focus=position, bbox=bbox),
+            map_shell(ILLEGAL_MAP, settings, area, overlays, legend("illegal"), focus=position, bbox=bbox),
             html.Div(className="map-side", children=[
                 panel("违建概况", [
                     html.Div(className="map-kpis", children=[

@@ -240,7 +240,7 @@ register(
     Panel("gas.kpis", "燃气安全总览", "Gas safety overview", gas.kpis, kpis, refresh_seconds=30),
     Panel("gas.network", "管网里程（压力级制·管材·管龄）", "Pipeline km", gas.network, network, refresh_seconds=600),
     Panel("gas.place_map", "场站与监测点", "Stations and sensors",
-          lambda url, scope: (gas.sensors(url, scope), gas.stations(url, scope), boards.region_shapes(url)), place_map,
+          lambda url, scope: (gas.sensors(url, scope), gas.stations(url, scope), boards.region_shapes(url, scope.city)), place_map,
           refresh_seconds=60),
     Panel("gas.sensors", "实时浓度 TOP8（%LEL）", "Live readings top 8", gas.sensors, sensors, refresh_seconds=30),
     Panel("gas.alarms", "报警趋势与处置时长", "Alarms and time to handle", gas.alarms, alarms, refresh_seconds=30),

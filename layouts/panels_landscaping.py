@@ -224,7 +224,7 @@ register(
     Panel("landscaping.indicators", "园林绿化指标（GB/T 50563）", "Green indicators (GB/T 50563)",
           land.headline_indicators, indicators, refresh_seconds=600),
     Panel("landscaping.region_map", "镇街达标情况", "Towns meeting the targets",
-          lambda url, scope: (land.indicators(url, scope), boards.region_shapes(url)), region_map, refresh_seconds=600),
+          lambda url, scope: (land.indicators(url, scope), boards.region_shapes(url, scope.city)), region_map, refresh_seconds=600),
     Panel("landscaping.inventory", "绿地资源", "Green inventory", land.inventory, inventory, refresh_seconds=300),
     Panel("landscaping.tree_species", "行道树树种 TOP8", "Street trees top 8 species", land.tree_species, tree_species,
           refresh_seconds=300),

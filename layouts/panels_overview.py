@@ -255,7 +255,7 @@ register(
     Panel("overview.region_ranking", "综合排名", "Score ranking", boards.area_scores, region_ranking,
           refresh_seconds=120),
     Panel("overview.region_map", "综合指标分布", "Score map",
-          lambda url, scope: (boards.area_scores(url, scope), boards.area_shapes(url, scope.region)), region_map,
+          lambda url, scope: (boards.area_scores(url, scope), boards.area_shapes(url, scope.region, scope.city)), region_map,
           refresh_seconds=120),
     Panel("overview.latest_cases", "最新案件", "Latest cases", boards.latest_cases, latest_cases, refresh_seconds=15),
 )

@@ -11,6 +11,7 @@ from dash import html
 from dashboard.i18n import compact, number
 from dashboard.panels import Panel, View, register
 from data_access import sanitation as san
+from data_access.filters import area_code
 from data_access.geo_layers import region_bounds
 
 from .charts import LAMP_COLORS, SERIES, TICK, empty, figure, graph, kpi, percent
@@ -327,7 +328,7 @@ def vehicle_map(data: dict, view: View):
 register(
     Panel("sanitation.kpis", "市容环卫概览", "Sanitation at a glance", kpi_data, kpis, refresh_seconds=30),
     Panel("sanitation.map", "车辆实时位置与环卫设施", "Vehicles now and facilities",
-          lambda url, scope: {"region": scope.region, "bounds": region_bounds(url, scope.region)}, vehicle_map,
+          lambda url, scope: {"region": scope.region, "bounds": region_bounds(url, area_code(scope))}, vehicle_map,
           refresh_seconds=30),
     Panel("sanitation.fleet", "车辆状态", "Fleet status", san.vehicle_states, fleet, refresh_seconds=30),
     Panel("sanitation.work", "作业里程与机械化清扫率", "Work against plan", san.vehicle_work, work, refresh_seconds=60),
