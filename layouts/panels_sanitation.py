@@ -328,7 +328,7 @@ def vehicle_map(data: dict, view: View):
 register(
     Panel("sanitation.kpis", "市容环卫概览", "Sanitation at a glance", kpi_data, kpis, refresh_seconds=30),
     Panel("sanitation.map", "车辆实时位置与环卫设施", "Vehicles now and facilities",
-          lambda url, scope: {"region": scope.region, "bounds": region_bounds(url, area_code(scope))}, vehicle_map,
+          lambda url, scope: {"region": area_code(scope), "bounds": region_bounds(url, area_code(scope))}, vehicle_map,
           refresh_seconds=30),
     Panel("sanitation.fleet", "车辆状态", "Fleet status", san.vehicle_states, fleet, refresh_seconds=30),
     Panel("sanitation.work", "作业里程与机械化清扫率", "Work against plan", san.vehicle_work, work, refresh_seconds=60),

@@ -265,14 +265,7 @@ def test_bad_city_values_never_answer_500(two_cities, client, value):
 
 
 def test_pages_warn_about_an_unknown_city(two_cities, client):
-    body = {"output": ".._pages_content.children..._pages_store.data..",
-            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-            "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/board/overview"},
-                       {"id": "_pages_location", "property": "search", "value": "?city=999999"}],
-            "state": [], "changedPropIds": ["_pages_location.pathname"]}
-    response = client.post("/_dash-update-component", json=body)
-    assert response.status_code == 200
-    assert "未知的城市代码: '999999'" in json.dumps(response.get_json(), ensure_ascii=False)
+    assert "未知的城市代码: '999999'" in page_json(client, "/board/overview", "?city=999999")
 
 
 def test_geo_api_and_maps_keep_to_the_city(two_cities, client):
@@ -283,3 +276,29 @@ def test_geo_api_and_maps_keep_to_the_city(two_cities, client):
     whole = len(client.get("/api/v1/geo/gas-pipelines").get_json()["features"])
     split = [len(client.get(f"/api/v1/geo/gas-pipelines?city={c}").get_json()["features"]) for c in (CITY_A, CITY_B)]
     assert sum(split) == whole and all(split)
+
+
+def page_json(client, pathname: str, search: str) -> str:
+    """A Dash page's layout as the browser receives it, as text."""
+    body = {"output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
+                       {"id": "_pages_location", "property": "search", "value": search}],
+            "state": [], "changedPropIds": ["_pages_location.pathname"]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200
+    return json.dumps(response.get_json(), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("path", ["/map/gas-pipelines", "/map/flood-risk", "/map/illegal-construction"])
+def test_maps_load_the_city_layers_and_offer_the_switch(two_cities, client, path):
+    page = page_json(client, path, f"?city={CITY_B}")
+    assert f"city={CITY_B}" in page and "region=" not in page  # every layer of city B, its outlines too
+    assert '"id": "map-city"' in page and f'"value": "{CITY_B}"' in page
+    home = page_json(client, path, "")
+    assert f"city={CITY_A}" in home  # no city in the URL: the home city
+    response = client.post("/_dash-update-component", json={
+        "output": "map-city-nav.href", "outputs": {"id": "map-city-nav", "property": "href"},
+        "inputs": [{"id": "map-city", "property": "value", "value": CITY_B}],
+        "state": [{"id": "map-city-nav", "property": "pathname", "value": path}], "changedPropIds": ["map-city.value"]})
+    assert response.get_json()["response"]["map-city-nav"]["href"] == f"{path}?city={CITY_B}"
