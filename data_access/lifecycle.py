@@ -279,8 +279,12 @@ def handled_on_time(case: Case) -> bool | None:
 
 
 def open_handle_row():
-    """SQL join condition from Case to its open 处置 (handle) CaseStage row, for handling_lamp."""
-    return and_(CaseStage.case_id == Case.id, CaseStage.stage == "handle", CaseStage.ended_at.is_(None))
+    """SQL join condition from Case to its open 处置 (handle) CaseStage row, for handling_lamp.
+
+    'handle' is written inline, not bound: a prepared statement's generic plan could not match a
+    parameter to the partial index ix_case_stages_open_handle (models.OPEN_HANDLE_ROW)."""
+    return and_(CaseStage.case_id == Case.id, CaseStage.stage == literal("handle", literal_execute=True),
+                CaseStage.ended_at.is_(None))
 
 
 def overdue_clause(now: datetime):

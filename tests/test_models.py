@@ -181,3 +181,17 @@ def test_case_with_stages_round_trips(engine):
         assert loaded.closed_at == start + timedelta(seconds=617 * 12) and loaded.closed_at.second == 5
         assert session.scalar(select(func.count()).select_from(CaseStage).where(CaseStage.case_id == loaded.id)) \
             == len(expected_stages)
+
+
+def test_open_handle_rows_have_a_partial_index(engine):
+    """/live, the alarm feed and the lamps join each case to its open 处置 row: a partial index
+    holds only those rows, and its predicate is the one the join condition names."""
+    from data_access.lifecycle import open_handle_row
+
+    reflected = {ix["name"]: ix for ix in inspect(engine).get_indexes("case_stages")}
+    index = reflected["ix_case_stages_open_handle"]
+    assert index["column_names"] == ["case_id"]
+    where = str(index["dialect_options"][f"{engine.dialect.name}_where"])
+    assert "handle" in where and "ended_at IS NULL" in where.replace("(", "").replace(")", "")
+    joined = str(open_handle_row().compile(engine, compile_kwargs={"render_postcompile": True}))
+    assert "stage = 'handle'" in joined and "ended_at IS NULL" in joined  # inline, so the planner matches
