@@ -102,3 +102,15 @@ def test_open_lamps_cover_the_open_handling_cases(seeded):
 def test_latest_cases_are_newest_first(seeded):
     latest = boards.latest_cases(url(seeded), scopes(seeded)[0], 20)
     assert len(latest) == 20 and latest.reported_at.is_monotonic_decreasing
+
+
+def test_open_counts_equal_the_rollup_counts(seeded):
+    """The headline's year tile counts open cases on the cases (not a year of rollup rows): the
+    same numbers as `counts`, and as the drill-down lists."""
+    for scope in scopes(seeded):
+        expected = boards.counts(url(seeded), scope).iloc[0]
+        got = boards.open_counts(url(seeded), scope)
+        assert got == {m: int(expected[m]) for m in ("open", "overdue", "overdue_unclosed")}, scope
+        assert got["open"] == count(seeded, CaseQuery.of(scope, measure="open")) > 0
+    headline = boards.headline(url(seeded), scopes(seeded)[0])
+    assert headline["year"] == boards.open_counts(url(seeded), scopes(seeded)[1]) | {"day_from": scopes(seeded)[1].day_from}
