@@ -373,7 +373,10 @@ def to_utc(value, mapping: Mapping, name: str):
             return value
     if at.tzinfo is None:
         at = at.replace(tzinfo=mapping.timezone)
-    return at.astimezone(UTC).isoformat()
+    try:
+        return at.astimezone(UTC).isoformat()
+    except OverflowError:  # the year 1 in a zone east of UTC
+        raise cases.CaseInputError({name: f"out of range: {cases.quote(value)}"}) from None
 
 
 def _category(value, mapping: Mapping):
