@@ -151,6 +151,7 @@ class Case(Base):
         Index("ix_cases_deadline_at", "deadline_at"),
         Index("ix_cases_grid_reported", "grid_code", "reported_at"),
         Index("ix_cases_source_reported", "source", "reported_at"),
+        Index("ix_cases_address_id", "address", "id"),  # /cases sorted by address, id the tie-break
         trigram_index("cases", "address"),
         trigram_index("cases", "description"),
     )

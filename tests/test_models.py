@@ -57,7 +57,7 @@ def test_case_indexes_exist(engine):
     include = on_dialect(engine.dialect.name)
     declared = {ix.name: [c.name for c in ix.columns] for ix in Case.__table_args__
                 if isinstance(ix, Index) and include(ix, ix.name, "index", False, None)}
-    assert len(declared) == (10 if engine.dialect.name == "postgresql" else 8)  # + trigram address, description
+    assert len(declared) == (11 if engine.dialect.name == "postgresql" else 9)  # + trigram address, description
     reflected = {ix["name"]: ix for ix in inspect(engine).get_indexes("cases")}
     assert {name: reflected[name]["column_names"] if name in reflected else None for name in declared} == declared
     if engine.dialect.name == "postgresql":  # GIN with the trigram operator class, as declared
