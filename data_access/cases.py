@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from . import lifecycle, rollups
-from .models import Camera, Case, CaseNoCounter, Category, Department, Grid
+from .models import Camera, Case, CaseNoCounter, Category, Department, Grid, Meta
 from .clock import LOCAL_OFFSET, utcnow
 from .vocabulary import SOURCES, URGENCIES
 
@@ -172,25 +172,39 @@ class GridIndex:
         return self.codes[i], self.community[i], self.region[i]
 
 
-_grid_indexes: dict[str, GridIndex] = {}
+GRIDS_VERSION = "grids_version"  # app_meta key that changes whenever the grids do (region import)
+_grid_indexes: dict[str, tuple[str | None, GridIndex]] = {}
 _grid_lock = threading.Lock()
 
 
 def grid_index(session: Session) -> GridIndex:
-    """The grid index of the session's database, built once per process on the session's own
-    connection (a second connection per request could starve the pool under concurrent posts)."""
+    """The grid index of the session's database, built once per process and again when the grids
+    version changes, on the session's own connection (a second connection per request could
+    starve the pool under concurrent posts)."""
     url = session.get_bind().url.render_as_string(hide_password=False)
-    if url not in _grid_indexes:
+    version = session.execute(select(Meta.value).where(Meta.key == GRIDS_VERSION)).scalar()
+
+    def current():
+        cached = _grid_indexes.get(url)
+        return cached[1] if cached is not None and cached[0] == version else None
+
+    if current() is None:
         with _grid_lock:
-            if url not in _grid_indexes:
+            if current() is None:
                 rows = session.execute(select(Grid.code, Grid.community_code, Grid.region_code, Grid.geometry)).all()
-                _grid_indexes[url] = GridIndex(rows)
-    return _grid_indexes[url]
+                _grid_indexes[url] = (version, GridIndex(rows))
+    return current()
 
 
-def forget_grid_index(engine) -> None:
-    """Drop this process's grid index of `engine`'s database (after its grids changed)."""
-    _grid_indexes.pop(engine.url.render_as_string(hide_password=False), None)
+def grids_changed(session: Session) -> None:
+    """Mark the grids changed, so every process rebuilds its grid index on its next lookup."""
+    import uuid
+
+    row = session.get(Meta, GRIDS_VERSION)
+    if row is None:
+        session.add(Meta(key=GRIDS_VERSION, value=uuid.uuid4().hex))
+    else:
+        row.value = uuid.uuid4().hex
 
 
 def next_case_no(session: Session, reported_at: datetime) -> str:

@@ -323,13 +323,14 @@ def import_regions(engine, path, jurisdiction: str, crs: str = "WGS84", code_pro
             regenerate_grids(session, session.get(Region, code), report)
         for code in report.created:
             _add_town_department(session, session.get(Region, code), report)
+        if report.created or report.updated:
+            case_writes.grids_changed(session)
         if report.jurisdiction_created:  # centred on its regions
             centre = shapely.union_all([shapely.from_geojson(r.geometry) for r in session.scalars(
                 select(Region).where(Region.jurisdiction_code == jurisdiction))]).centroid
             if not centre.is_empty:
                 session.get(Jurisdiction, jurisdiction).center_lon = round(centre.x, 6)
                 session.get(Jurisdiction, jurisdiction).center_lat = round(centre.y, 6)
-    case_writes.forget_grid_index(engine)
     return report
 
 
