@@ -82,11 +82,25 @@ def register():
         prevent_initial_call=True,
     )
 
+    # A timer tick refreshes the panel only while no refresh of it is in flight (Dash marks the
+    # body loading until the answer or the error arrives): on a slow start, or a query slower
+    # than the interval, ticks would otherwise ask the server for the same panel again and again.
+    clientside_callback(
+        """function(n, bodyId) {
+            const body = document.getElementById(JSON.stringify({id: bodyId.id, type: bodyId.type}));
+            return body && body.getAttribute('data-dash-is-loading') ? window.dash_clientside.no_update : n;
+        }""",
+        Output({"type": "panel-tick", "id": MATCH}, "data"),
+        Input({"type": "panel-timer", "id": MATCH}, "n_intervals"),
+        State({"type": "panel-body", "id": MATCH}, "id"),
+        prevent_initial_call=True,
+    )
+
     @callback(
         Output({"type": "panel-body", "id": MATCH}, "children"),
         Output({"type": "panel-stale", "id": MATCH}, "children"),
         Output({"type": "panel-good", "id": MATCH}, "data"),
-        Input({"type": "panel-timer", "id": MATCH}, "n_intervals"),
+        Input({"type": "panel-tick", "id": MATCH}, "data"),
         Input("board-rem", "data"),
         State("board-scope", "data"),
         State({"type": "panel-body", "id": MATCH}, "id"),
@@ -94,7 +108,7 @@ def register():
         prevent_initial_call=True,
     )
     @accepts(Ticks, Rem, BoardScope, PanelBodyId, Code | None)
-    def refresh(n_intervals, rem, scope, body_id, last_good):
+    def refresh(tick, rem, scope, body_id, last_good):
         return refresh_panel(body_id.id, scope.search, rem, last_good)
 
     @callback(

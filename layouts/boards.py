@@ -122,7 +122,8 @@ def _panel_frame(area: str, panel_id: str, language: str):
 
     `panel-stale` shows "最后更新于 HH:MM" while a refresh fails and the body keeps the last
     good content; `panel-good` remembers when that content was built (callbacks/panels.py);
-    `panel-retry` holds the panel's own interval and the wait of a stale panel's quick retries.
+    `panel-retry` holds the panel's own interval and the wait of a stale panel's quick retries;
+    `panel-tick` passes on the timer's ticks that come while no refresh is in flight.
     """
     panel = panels.get(panel_id)
     return html.Section([
@@ -133,6 +134,7 @@ def _panel_frame(area: str, panel_id: str, language: str):
         dcc.Store(id={"type": "panel-good", "id": panel_id}),
         dcc.Store(id={"type": "panel-retry", "id": panel_id}, data={"every": panel.refresh_seconds * 1000, "wait": 0}),
         dcc.Interval(id={"type": "panel-timer", "id": panel_id}, interval=panel.refresh_seconds * 1000),
+        dcc.Store(id={"type": "panel-tick", "id": panel_id}),
     ], className="panel", style={"gridArea": area}, **{"data-panel": panel_id})
 
 

@@ -105,7 +105,7 @@ def callback_bodies(deps: list) -> dict:
     """A panel refresh, the case grid's first page and the live feed's poll."""
     return {
         "panel refresh": dash_body(deps, '"panel-body"', {
-            "__id__": "overview.kpis", "panel-timer.n_intervals": 3, "board-rem.data": 16,
+            "__id__": "overview.kpis", "panel-tick.data": 3, "board-rem.data": 16,
             "board-scope.data": {"board": "overview", "search": "?range=7d"},
             "panel-body.id": {"type": "panel-body", "id": "overview.kpis"}, "panel-good.data": "10:30"}),
         "case grid": dash_body(deps, "cases-grid.getRowsResponse", {
