@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from dashboard.cli import main
 from data_access import db
 from data_access.geo import gcj02_to_wgs84
-from data_access.models import Case, Community, Grid, Region
+from data_access.models import Case, Community, Grid, Jurisdiction, Region
 from data_access.region_import import area_km2
 
 
@@ -147,7 +147,7 @@ def test_update_keeps_cases_communities_and_grids(cockpit, tmp_path):
     assert "0 and 0 removed, 1 and 1 kept because cases point at them" in out
     rows = regions(cockpit.engine)
     assert list(rows) == ["441900003"]
-    jurisdiction, name, name_en, kind, profile, lon, lat, area, geometry = rows["441900003"]
+    _jurisdiction, name, name_en, kind, profile, lon, lat, area, geometry = rows["441900003"]
     assert (name, name_en, kind, profile) == ("东城街道（新）", "Dongcheng New", "街道", before[4])
     assert area == pytest.approx(4 * 1.139, rel=0.01) and area != before[7]
     assert shape(json.loads(geometry)).bounds == pytest.approx((113.75, 23.02, 113.77, 23.04))
@@ -175,7 +175,7 @@ def test_gcj02_converted(cockpit, tmp_path):
 def test_property_overrides(cockpit, tmp_path):
     path = write(tmp_path, collection(feature({"type": "Polygon", "coordinates": [square(113.70, 23.00)]},
                                               id="x1", 区划="441900004", 名字="南城街道", name="Nancheng")))
-    status, out, _ = cockpit(path, "--jurisdiction", "441900", "--code-property", "区划", "--name-property", "名字")
+    status, _out, _ = cockpit(path, "--jurisdiction", "441900", "--code-property", "区划", "--name-property", "名字")
     assert status == 0 and stored(cockpit.engine, "441900004").name == "南城街道"
     status, _, err = cockpit(path, "--jurisdiction", "441900", "--code-property", "编号")
     assert status == 2 and err.strip() == "cockpit: error: no feature has the code property '编号'"
@@ -247,3 +247,17 @@ def test_grids_regenerated_keeping_those_cases_use(cockpit, tmp_path):
             "reported_at": "2026-07-01T09:00:00+08:00", "description": "新网格里的井盖"}))
         assert created and case.grid_code in grids and case.grid_code != "44190000300101"
         assert grids[case.grid_code][1].contains(shape({"type": "Point", "coordinates": [113.7612, 23.0337]}))
+
+
+def test_new_jurisdiction(cockpit, tmp_path):
+    path = write(tmp_path, collection(feature({"type": "Polygon", "coordinates": [square(-74.0, 40.7, 0.02)]},
+                                              code="365100061", name="曼哈顿", name_en="Manhattan")))
+    status, _, err = cockpit(path, "--jurisdiction", "3651", "--new-jurisdiction", "纽约市")
+    assert status == 2 and "a new one needs a 6-digit code" in err
+    status, out, _ = cockpit(path, "--jurisdiction", "365100", "--new-jurisdiction", "纽约市")
+    assert status == 0 and "jurisdiction 365100 created" in out and "TOWN-365100061" in out
+    with db.session_scope(cockpit.engine) as session:
+        jurisdiction = session.get(Jurisdiction, "365100")
+        assert jurisdiction.name == "纽约市"
+        assert (jurisdiction.center_lon, jurisdiction.center_lat) == pytest.approx((-73.99, 40.71), abs=1e-3)
+    assert_grids_tile_region(cockpit.engine, "365100061")
