@@ -34,7 +34,7 @@ class Page:
 # Header menus, in order (layouts/shell.py): a page with `group` is listed under its menu, in PAGES order.
 NAV_GROUPS = {"boards": ("版面", "Boards"), "maps": ("一张图", "Maps")}
 
-# The seven boards keep this order in the header: 综合首页, 智慧城管, 市容环卫, 园林绿化, 燃气安全, 城管执法, 城管形象.
+# The boards keep this order in the header: 综合首页, 智慧城管, 市容环卫, 园林绿化, 燃气安全, 城管执法, 城管形象, 全省一张网.
 PAGES = [
     Page("/", "综合首页", "Overview", partial(boards.layout, "overview"), nav=False),
     Page("/board/overview", "综合首页", "Overview", partial(boards.layout, "overview"), group="boards"),
@@ -45,6 +45,7 @@ PAGES = [
     Page("/board/gas-safety", "燃气安全", "Gas safety", partial(boards.layout, "gas-safety"), group="boards"),
     Page("/board/enforcement", "城管执法", "Enforcement", partial(boards.layout, "enforcement"), group="boards"),
     Page("/board/image", "城管形象", "Public image", partial(boards.layout, "image"), group="boards"),
+    Page("/board/province", "全省一张网", "Province", partial(boards.layout, "province"), group="boards"),
     Page("/live", "值班监控", "Live monitor", live.layout),
     Page("/map/gas-pipelines", "燃气管线", "Gas pipelines", maps.gas_layout, group="maps"),
     Page("/map/illegal-construction", "违建处置", "Illegal construction", maps.illegal_layout, group="maps"),

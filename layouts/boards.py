@@ -21,6 +21,7 @@ from . import panels_city, panels_overview  # noqa: F401  (they register their p
 from . import panels_enforcement, panels_image  # noqa: F401  (城管执法 and 城管形象 panels)
 from . import panels_gas, panels_landscaping  # noqa: F401  (燃气安全 and 园林绿化 panels)
 from . import panels_sanitation  # noqa: F401  (市容环卫 panels)
+from . import panels_province  # noqa: F401  (全省一张网 panels)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,14 @@ BOARDS = {
         areas=("kpi kpi kpi", "trend dept cat", "town media mood", "words praise pub"),
         wide_areas=("kpi kpi kpi kpi kpi kpi", "trend dept cat town media mood", "trend words words praise pub mood"),
         columns="1fr 1fr 1fr", wide_columns="repeat(6, 1fr)", rows="auto 1fr 1fr 1fr", wide_rows="auto 1fr 1fr",
+    ),
+    "province": Board(
+        "province", "/board/province", "全省一张网", "Province",
+        panels={"kpi": "province.kpis", "map": "province.city_map", "table": "province.city_table",
+                "rank": "province.city_ranking"},
+        areas=("kpi kpi kpi", "map map table", "map map rank"),
+        wide_areas=("kpi kpi kpi kpi kpi kpi", "map map map table table rank", "map map map table table rank"),
+        columns="1fr 1fr 1.1fr", wide_columns="repeat(6, 1fr)", rows="auto 1.4fr 1fr", wide_rows="auto 1fr 1fr",
     ),
 }
 
