@@ -9,12 +9,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from . import lifecycle
+from .cache import memoize
 from .clock import utcnow
 from .db import get_engine
 from .models import Case, CaseStage, Category, Department, Region
 
 FEED_LIMIT = 60  # rows the new-case list keeps
 LAMP_ROWS_PER_DEPARTMENT = 6
+LAMP_CACHE_SECONDS = 15  # every /live screen asks each 15 s (layouts/live.py LAMP_MS): one answer for all
 
 
 def _case_columns():
@@ -38,8 +40,10 @@ def last_case_id(url: str) -> int:
         return conn.execute(select(func.coalesce(func.max(Case.id), 0))).scalar_one()
 
 
+@memoize(LAMP_CACHE_SECONDS)
 def lamp_cases(url: str, now: datetime | None = None, per_department: int = LAMP_ROWS_PER_DEPARTMENT) -> list[dict]:
-    """Yellow- and red-lamp cases in 处置, by department, most urgent first.
+    """Yellow- and red-lamp cases in 处置, by department, most urgent first; memoized, so the
+    screens polling it share one read of the cases in 处置 (1.2 s at 1 M cases, docs/scaling.md).
 
     Each department: {"department", "yellow", "red", "cases": [{case_no, lamp, deadline_at,
     remaining_minutes, suspended, category, address}]} with at most `per_department` cases.
@@ -67,7 +71,6 @@ def lamp_cases(url: str, now: datetime | None = None, per_department: int = LAMP
     result = sorted(groups.values(), key=lambda g: (-g["red"], -g["yellow"], g["department"]))
     for group in result:
         # Yellow ones (about to go overdue) first, soonest deadline first; then the longest overdue.
-        group["cases"].sort(key=lambda c: (c["lamp"] != "yellow", c["remaining_minutes"]
-                                           if c["lamp"] == "yellow" else c["remaining_minutes"]))
+        group["cases"].sort(key=lambda c: (c["lamp"] != "yellow", c["remaining_minutes"]))
         group["cases"] = group["cases"][:per_department]
     return result

@@ -106,3 +106,18 @@ def test_alarm_kinds_and_acks(city):
     assert acked["acked_by"] == "张值班" and acked["acked_at"] == now
     with db.session_scope(city.engine) as session:
         assert session.scalars(select(AlarmAck.acked_by)).all() == ["张值班"]
+
+
+def test_every_screen_shares_one_lamp_answer(city, make_settings):
+    """In the app, /live's lamp poll is memoized: screens polling within LAMP_CACHE_SECONDS read
+    one answer instead of each scanning the cases in 处置; outside an app it is computed."""
+    from dashboard.app import create_app
+
+    now = clock.utcnow()
+    app = create_app(make_settings(city.url))
+    with app.server.app_context():
+        first = live.lamp_cases(city.url)
+        add_handling(city.engine, _city(city), "LATE", 300, now)
+        assert live.lamp_cases(city.url) == first
+    shown = {row["case_no"] for group in live.lamp_cases(city.url) for row in group["cases"]}
+    assert "LATE" in shown
