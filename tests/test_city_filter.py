@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 from datetime import timedelta
 
@@ -23,6 +24,7 @@ from dashboard import urlstate
 from dashboard.app import create_app
 from dashboard.auth import Viewer
 from data_access import (
+    access,
     boards,
     case_list,
     clock,
@@ -302,3 +304,18 @@ def test_maps_load_the_city_layers_and_offer_the_switch(two_cities, client, path
         "inputs": [{"id": "map-city", "property": "value", "value": CITY_B}],
         "state": [{"id": "map-city-nav", "property": "pathname", "value": path}], "changedPropIds": ["map-city.value"]})
     assert response.get_json()["response"]["map-city-nav"]["href"] == f"{path}?city={CITY_B}"
+
+
+def test_a_logged_in_user_of_one_city_exports_only_its_cases(two_cities, make_settings):
+    url, _, _ = two_cities
+    with db.session_scope(db.get_engine(url)) as session:
+        access.add_user(session, "chaozhou.leader", "correct horse", "leader", jurisdiction_code=CITY_B)
+    app = create_app(make_settings(url, LOGIN="required", SECRET_KEY="s" * 40))
+    client = app.server.test_client()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"username": "chaozhou.leader", "password": "correct horse", "csrf_token": csrf})
+    query = CaseQuery.of(scope(url, CITY_B))
+    response = client.get(f"/api/v1/cases.csv?range=custom&from={query.day_from}&to={query.day_to}&city={CITY_A}")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) - 1 == int(boards.counts(url, scope(url, CITY_B))["reported"].iloc[0]) > 0
