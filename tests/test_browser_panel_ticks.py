@@ -8,7 +8,6 @@ from dataclasses import replace
 from unittest import mock
 
 import pytest
-
 from browser import BOARD_DRAWN, WAIT_MS, open_page, serve
 
 pytestmark = pytest.mark.browser
@@ -53,10 +52,12 @@ def slow_panel_app(seeded_sqlite, tmp_path):
 
     settings = load_settings({"LOGIN": "off", "DATABASE_URL": seeded_sqlite.url.render_as_string(hide_password=False),
                               "DATA_DIR": str(tmp_path)})
-    with mock.patch.dict(panels.PANELS, {HELD: counted(HELD, True), OTHER: counted(OTHER, False)}):
-        with serve(create_app(settings).server) as url:
+    with mock.patch.dict(panels.PANELS, {HELD: counted(HELD, True), OTHER: counted(OTHER, False)}), \
+            serve(create_app(settings).server) as url:
+        try:
             yield url, release, calls
-    release.set()
+        finally:
+            release.set()  # a held request must not outlive the test
 
 
 def test_ticks_wait_for_the_refresh_in_flight(browser, slow_panel_app):
