@@ -6,7 +6,7 @@ never an exception. `search_of(query)` writes it back. A repeated parameter coun
 its last value (`last`), everywhere a URL is read.
 
 `city` (a jurisdiction's 6-digit code) is checked against the database's cities: with several,
-a URL without one shows the city of its region, else the home city (the first by code), so a
+a URL without one shows the city of its region, else the home city (data_access/cities.py), so a
 view always shows one city; with one city nothing is added.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import fields, replace
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode
 
-from data_access.cities import cities
+from data_access.cities import cities, home_city
 from data_access.filters import MEASURES, CaseQuery
 from data_access.lifecycle import STATUS_LABELS
 from data_access.status import DB_ERRORS
@@ -128,7 +128,8 @@ def _placed(query: CaseQuery, city: str | None, database_url: str | None, langua
         problems.append(f"{message('city', language)}: {city!r}")
         city = None
     if city is None and len(known) > 1:
-        city = next((c.code for c in known.values() if query.region in c.regions), next(iter(known)))
+        home = home_city(database_url)
+        city = next((c.code for c in known.values() if query.region in c.regions), home.code if home else None)
     if city is None:
         return query
     regions = known[city].regions

@@ -1,7 +1,8 @@
 """The cities (jurisdictions) that have regions, for the `city` filter and its switch.
 
 A database holds one or more cities; each region belongs to one. The home city, shown when a
-URL names none, is the first by code.
+URL names none and named in the header, is the one app_meta `home_city` names (the demo seed
+names Dongguan), else the first by code.
 """
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from sqlalchemy import select
 
 from .cache import memoize
 from .db import get_engine
-from .models import Jurisdiction, Region
+from .models import Jurisdiction, Meta, Region
+
+HOME_KEY = "home_city"  # app_meta key
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,22 @@ def cities(url: str) -> tuple[City, ...]:
     first = {row.code: row for row in rows}
     return tuple(City(code, first[code].name, first[code].name_en, (first[code].center_lon, first[code].center_lat),
                       tuple(codes)) for code, codes in regions.items())
+
+
+def home_code(conn) -> str | None:
+    """The home city's code: app_meta's `home_city` if it is a jurisdiction, else the first by code."""
+    named = conn.execute(select(Jurisdiction.code).join(Meta, Meta.value == Jurisdiction.code)
+                         .where(Meta.key == HOME_KEY)).scalar()
+    return named or conn.execute(select(Jurisdiction.code).order_by(Jurisdiction.code).limit(1)).scalar()
+
+
+@memoize(300)
+def home_city(url: str) -> City | None:
+    """The home city among those with regions (the first of them when the home has none)."""
+    with get_engine(url).connect() as conn:
+        code = home_code(conn)
+    known = cities(url)
+    return next((c for c in known if c.code == code), known[0] if known else None)
 
 
 def city_named(url: str, code: str | None) -> City | None:

@@ -67,11 +67,12 @@ class City:
 
 @memoize(timeout=300)
 def city(database_url: str) -> City | None:
-    """The city the database describes (the first jurisdiction by code), or None when empty."""
+    """The city the database describes (its home city, see data_access/cities.py), or None when empty."""
+    from .cities import home_code
+
     with db.get_engine(database_url).connect() as conn:
-        row = conn.execute(
-            select(Jurisdiction.code, Jurisdiction.name, Jurisdiction.name_en).order_by(Jurisdiction.code).limit(1)
-        ).first()
+        row = conn.execute(select(Jurisdiction.code, Jurisdiction.name, Jurisdiction.name_en)
+                           .where(Jurisdiction.code == home_code(conn))).first()
     return City(*row) if row else None
 
 

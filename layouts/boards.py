@@ -37,6 +37,7 @@ class Board:
     wide_columns: str
     rows: str
     wide_rows: str
+    places: bool = True  # narrowed to a city and 镇街 (the province board spans every city)
 
 
 BOARDS = {
@@ -122,8 +123,11 @@ BOARDS = {
         areas=("kpi kpi kpi", "map map table", "map map rank"),
         wide_areas=("kpi kpi kpi kpi kpi kpi", "map map map table table rank", "map map map table table rank"),
         columns="1fr 1fr 1.1fr", wide_columns="repeat(6, 1fr)", rows="auto 1.4fr 1fr", wide_rows="auto 1fr 1fr",
+        places=False,
     ),
 }
+# Panels of the boards that span every city: no city or 镇街 is shown for them.
+PLACELESS_PANELS = frozenset(p for board in BOARDS.values() if not board.places for p in board.panels.values())
 
 
 def _panel_frame(area: str, panel_id: str, language: str):
@@ -150,13 +154,15 @@ def _panel_frame(area: str, panel_id: str, language: str):
 panel_frame = _panel_frame  # public name for pages that show one panel (layouts/kiosk.py)
 
 
-def filter_text(query, range_name: str, language: str, url: str) -> str:
+def filter_text(query, range_name: str, language: str, url: str, places: bool = True) -> str:
     """The filters as one line of text, shown instead of the filter bar in kiosk mode."""
     zh = language == "zh"
     names = board_data.names(url)["regions"]
     parts = [names.get(query.region, query.region) if query.region else ("全市" if zh else "Whole city")]
     if len(cities(url)) > 1:
         parts.insert(0, city_name(url, query.city, language))
+    if not places:
+        parts = ["全省" if zh else "Province"]
     if range_name == "custom":
         parts.append(f"{query.day_from} ~ {query.day_to}")
     else:
@@ -185,7 +191,7 @@ def city_name(url: str, code: str | None, language: str) -> str:
     return (city.name if language == "zh" else city.name_en) if city else (code or "")
 
 
-def _filter_bar(query, range_name: str, language: str, url: str):
+def _filter_bar(query, range_name: str, language: str, url: str, places: bool = True):
     zh = language == "zh"
     regions = board_data.names(url)["regions"]
     if query.city:
@@ -196,10 +202,10 @@ def _filter_bar(query, range_name: str, language: str, url: str):
         # The city switch: shown when the database holds several cities (always there for the callback).
         dcc.Dropdown(id="filter-city", options=[option(c.code, c.name if zh else c.name_en) for c in known],
                      value=query.city, clearable=False, searchable=False, className="filter filter-city",
-                     style={} if len(known) > 1 else {"display": "none"}),
+                     style={} if places and len(known) > 1 else {"display": "none"}),
         dcc.Dropdown(id="filter-region", options=[option(c, n) for c, n in sorted(regions.items())],
                      value=query.region, placeholder="全市" if zh else "Whole city", clearable=True, searchable=True,
-                     className="filter filter-region"),
+                     className="filter filter-region", style={} if places else {"display": "none"}),
         dcc.RadioItems(id="filter-range", value=range_name, className="filter-range", inline=True,
                        options=[option(k, v[0] if zh else v[1]) for k, v in urlstate.RANGES.items()]),
         dcc.DatePickerRange(id="filter-dates", start_date=query.day_from, end_date=query.day_to,
@@ -226,8 +232,10 @@ def layout(board_id: str, **query_params):
         dcc.Store(id="board-rem"),
         html.Div([
             html.H1(board.title if settings.language == "zh" else board.title_en, className="board-title"),
-            (html.Div(filter_text(query, range_name, settings.language, settings.database_url), className="filter-text")
-             if is_kiosk(query_params) else _filter_bar(query, range_name, settings.language, settings.database_url)),
+            (html.Div(filter_text(query, range_name, settings.language, settings.database_url, board.places),
+                      className="filter-text")
+             if is_kiosk(query_params)
+             else _filter_bar(query, range_name, settings.language, settings.database_url, board.places)),
         ], className="board-header"),
         html.Div("; ".join(problems), className="board-problems", role="alert") if problems else None,
         html.Div([_panel_frame(area, pid, settings.language) for area, pid in board.panels.items()],

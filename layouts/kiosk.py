@@ -95,8 +95,8 @@ def panel_layout(panel_id: str | None = None, **query_params):
         dcc.Store(id="board-rem"),
         html.Div([
             html.H1(panel.label(settings.language), className="board-title"),
-            html.Div(boards.filter_text(query, range_name, settings.language, settings.database_url),
-                     className="filter-text"),
+            html.Div(boards.filter_text(query, range_name, settings.language, settings.database_url,
+                                        panel_id not in boards.PLACELESS_PANELS), className="filter-text"),
         ], className="board-header"),
         html.Div("; ".join(problems), className="board-problems", role="alert") if problems else None,
         html.Div([boards.panel_frame("main", panel_id, settings.language)], className="board-grid"),

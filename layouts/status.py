@@ -209,6 +209,8 @@ META_LABELS = {
     "demo_city": ("演示城市", "Demo city"), "seed": ("随机种子", "Random seed"),
     "seed_cases": ("生成案件数", "Cases generated"), "seeded_at": ("生成时间", "Generated at"),
     "flood_storm": ("历史暴雨（易涝图回放）", "Replayed rainstorm"),
+    "home_city": ("主城市代码", "Home city code"), "seed_jurisdictions": ("演示城市数", "Demo cities"),
+    "grids_version": ("网格版本", "Grids version"),
 }
 
 

@@ -206,6 +206,7 @@ def seed_demo(engine: Engine, cases: int = DEFAULT_CASES, seed: int = 42, progre
         if further:
             rollups.rebuild(conn)
         meta = {"seed": str(seed), "seed_cases": str(cases), "seeded_at": now.isoformat(), "demo_city": JURISDICTION["name"],
+                "home_city": JURISDICTION["code"],
                 "seed_jurisdictions": str(jurisdictions)}
         writer.insert(Meta, [{"key": k, "value": v} for k, v in meta.items()])
         conn.commit()
