@@ -86,7 +86,9 @@ def _seed(engine, cases: int | None, seed: int, progress: bool, reset: bool = Fa
 
 
 def cmd_seed(args, settings: Settings) -> None:
-    _seed(connect(settings), args.cases, args.seed, not args.no_progress, args.reset, args.jurisdictions)
+    engine = connect(settings)
+    db.upgrade(engine)  # a fresh database gets its schema first, as with `cockpit demo`
+    _seed(engine, args.cases, args.seed, not args.no_progress, args.reset, args.jurisdictions)
 
 
 def cmd_simulate(args, settings: Settings) -> None:
