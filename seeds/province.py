@@ -2,7 +2,7 @@
 
 The 21 cities' outlines come from reference/guangdong_cities.geojson (GCJ-02, stored as
 WGS-84) and their 2020 census population from reference/guangdong_cities.csv. A further city's
-镇街 are synthetic: its outline split into demo areas (演示区, 9-digit codes under the city's
+镇街 are synthetic: its outline split into demo areas (演示n区, 9-digit codes under the city's
 code) by a Voronoi diagram of well-spread points; its communities and grids come from the same
 lattices as Dongguan's (seeds/city.py), coarser so every city has about as many grids.
 """
@@ -114,7 +114,7 @@ def demo_towns(rng, city: CityFacts) -> list[Town]:
         piece = pieces[index]
         profile = "centre" if n == 1 else str(rng.choice(["industrial", "mixed"]))
         label = piece.representative_point()
-        towns.append(Town(f"{city.code}{900 + n:03d}", f"{city.short}演示区{n}", f"{city.name_en} demo area {n}",
+        towns.append(Town(f"{city.code}{900 + n:03d}", f"演示{n}区", f"Demo area {n}",
                           "街道" if profile == "centre" else "镇", profile, (label.x, label.y),
                           round(area_km2(piece), 1), piece))
     return towns

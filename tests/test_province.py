@@ -132,7 +132,7 @@ def test_further_cities_have_demo_areas_communities_grids_and_departments(three_
         mine = regions[regions["jurisdiction_code"] == city.code]
         assert len(mine) >= province_seed.MIN_AREAS
         assert mine["code"].str.match(rf"^{city.code}\d{{3}}$").all()
-        assert mine["name"].str.contains("演示区").all() and mine["name_en"].str.contains("demo area").all()
+        assert mine["name"].str.fullmatch(r"演示\d区").all() and mine["name_en"].str.startswith("Demo area ").all()
         grids = frame(three_cities, f"SELECT region_code, count(*) AS n FROM grids WHERE region_code LIKE '{city.code}%'"
                                     " GROUP BY region_code")
         assert set(grids["region_code"]) == set(mine["code"])
