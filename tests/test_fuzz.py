@@ -316,7 +316,7 @@ def route_paths(target: Target) -> dict[str, list[str]]:
     s = target.samples
     odd = ["x", "0", "%00", "🚧", "..", "x" * 300]
     pages = ["/", "/board/overview", "/board/city-management", "/board/sanitation", "/board/landscaping",
-             "/board/gas-safety", "/board/enforcement", "/board/image", "/live", "/map/gas-pipelines",
+             "/board/gas-safety", "/board/enforcement", "/board/image", "/board/province", "/live", "/map/gas-pipelines",
              "/map/illegal-construction", "/map/flood-risk", "/video", "/status", "/cases", "/case",
              *(f"/case/{c}" for c in s["case"][:2]), "/case/x", *(f"/objects/{k}" for k in s["kind"]),
              "/objects/nope", f"/object/{s['kind'][0]}/1", f"/object/{s['kind'][0]}/x", "/object/x/y",

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.postgres
 
 OUTAGE_CASES = 300
 PAGES = ["/", "/board/overview", "/board/city-management", "/board/sanitation", "/board/landscaping",
-         "/board/gas-safety", "/board/enforcement", "/board/image", "/cases", "/live", "/map/gas-pipelines",
-         "/map/illegal-construction", "/map/flood-risk", "/video", "/status", "/objects/vehicles",
+         "/board/gas-safety", "/board/enforcement", "/board/image", "/board/province", "/cases", "/live",
+         "/map/gas-pipelines", "/map/illegal-construction", "/map/flood-risk", "/video", "/status", "/objects/vehicles",
          "/kiosk/wall", "/panel/overview.kpis"]
 # Routes answered by Flask itself (not the page router); {case}, {camera}, {event} filled in.
 ROUTES = ["/api/v1/cases.csv", "/objects/vehicles.csv", "/api/v1/geo/regions", "/api/v1/geo/gas-pipelines",
