@@ -66,16 +66,21 @@ def _profile(name: str, kind: str) -> str:
     return "industrial" if name in INDUSTRIAL else "mixed"
 
 
-def load_towns() -> list[Town]:
-    with open(REFERENCE / "dongguan_towns.csv", encoding="utf-8") as fh:
+def reference_outlines(name: str):
+    """(properties, CSV row, WGS-84 outline) of every feature of seeds/reference/<name>.geojson
+    (GCJ-02), joined by `code` to the row of <name>.csv."""
+    with open(REFERENCE / f"{name}.csv", encoding="utf-8") as fh:
         facts = {row["code"]: row for row in csv.DictReader(fh)}
-    with open(REFERENCE / "dongguan_towns.geojson", encoding="utf-8") as fh:
+    with open(REFERENCE / f"{name}.geojson", encoding="utf-8") as fh:
         features = json.load(fh)["features"]
-    towns = []
     for feature in features:
         props = feature["properties"]
-        row = facts[props["code"]]
-        polygon = shape(transform_geometry(feature["geometry"], gcj02_to_wgs84)).buffer(0)
+        yield props, facts[props["code"]], shape(transform_geometry(feature["geometry"], gcj02_to_wgs84)).buffer(0)
+
+
+def load_towns() -> list[Town]:
+    towns = []
+    for props, row, polygon in reference_outlines("dongguan_towns"):
         label = gcj02_to_wgs84(float(row["label_lon"]), float(row["label_lat"]))
         towns.append(Town(props["code"], props["name_zh"], props["name_en"], row["kind"],
                           _profile(props["name_zh"], row["kind"]), label, float(row["area_km2_approx"]), polygon))

@@ -8,19 +8,14 @@ lattices as Dongguan's (seeds/city.py), coarser so every city has about as many 
 """
 from __future__ import annotations
 
-import csv
-import json
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import shapely
-from shapely.geometry import shape
 
-from data_access.geo import gcj02_to_wgs84, transform_geometry
 
-from .catalogue import REFERENCE
-from .city import JURISDICTION, Town
+from .city import JURISDICTION, Town, reference_outlines
 
 DONGGUAN_AREA_KM2 = 2460  # official figure; the community and grid lattices are sized for it
 GRID_COARSENING = 2.0  # a further city's lattices: about a quarter of Dongguan's grid count
@@ -47,15 +42,8 @@ class CityFacts:
 @cache
 def guangdong_cities() -> tuple[CityFacts, ...]:
     """The 21 cities of Guangdong by code."""
-    with open(REFERENCE / "guangdong_cities.csv", encoding="utf-8") as fh:
-        facts = {row["code"]: row for row in csv.DictReader(fh)}
-    with open(REFERENCE / "guangdong_cities.geojson", encoding="utf-8") as fh:
-        features = json.load(fh)["features"]
     cities = []
-    for feature in features:
-        props = feature["properties"]
-        row = facts[props["code"]]
-        outline = shape(transform_geometry(feature["geometry"], gcj02_to_wgs84)).buffer(0)
+    for props, row, outline in reference_outlines("guangdong_cities"):
         cities.append(CityFacts(props["code"], props["name_zh"], row["name_en"], row["case_prefix"],
                                 int(row["population_2020"]), int(props["districts"]), outline))
     return tuple(sorted(cities, key=lambda c: c.code))
