@@ -14,6 +14,7 @@ from dashboard import urlstate
 from dashboard.app import current_settings
 from dashboard.i18n import say, t, weekday
 from data_access import case_list, clock, status
+from data_access.cities import cities
 from data_access.filters import CaseQuery
 from data_access.lifecycle import status_label
 from data_access.vocabulary import CASE_TYPES, SOURCES
@@ -48,6 +49,7 @@ CHIP_NAMES = {
     "category": ("小类", "Category"), "source": ("来源", "Source"), "measure": ("指标", "Measure"),
     "department": ("部门", "Department"), "type": ("类型", "Type"), "weekday": ("星期", "Weekday"),
     "hour": ("时段", "Hour"), "status": ("状态", "Status"), "community": ("社区", "Community"),
+    "city": ("城市", "City"),
 }
 
 
@@ -65,8 +67,10 @@ def search_of(params: dict) -> str:
     return "?" + urlencode(params, doseq=True) if params else ""
 
 
-def chips(query: CaseQuery, range_name: str, lk: case_list.Lookups, language: str = "zh") -> list[tuple[str, str]]:
-    """The active filters as (name, value) in `language`; names of places and categories as stored."""
+def chips(query: CaseQuery, range_name: str, lk: case_list.Lookups, language: str = "zh",
+          city: str | None = None) -> list[tuple[str, str]]:
+    """The active filters as (name, value) in `language`; names of places and categories as stored.
+    `city` is the city's name when the database holds several."""
     zh = language == "zh"
     unknown = "未知" if zh else "unknown"
     out = []
@@ -76,6 +80,8 @@ def chips(query: CaseQuery, range_name: str, lk: case_list.Lookups, language: st
 
     days = f"{query.day_from:%Y-%m-%d} {'至' if zh else 'to'} {query.day_to:%Y-%m-%d}"
     add("time", f"{urlstate.RANGES[range_name][0 if zh else 1]} {days}")
+    if city:
+        add("city", city)
     if query.region:
         add("region", lk.regions.get(query.region, f"{query.region} ({unknown})"))
     if query.community:
@@ -147,6 +153,13 @@ def grid(language: str = "zh"):
                                 say(language, "没有符合条件的案件", "No cases match"), language=language)
 
 
+def _city_shown(url: str, code: str | None, language: str) -> str | None:
+    """The city's name for its chip, when the database holds several cities."""
+    from layouts.boards import city_name
+
+    return city_name(url, code, language) if code and len(cities(url)) > 1 else None
+
+
 def layout(**params):
     settings = current_settings()
     lang = settings.language
@@ -155,6 +168,7 @@ def layout(**params):
     try:
         lk = case_list.lookups(settings.database_url)
         total = case_list.count_cases(settings.database_url, query, now)
+        city = _city_shown(settings.database_url, query.city, lang)
     except status.DB_ERRORS as exc:
         return html.Div(className="page page-message", children=[
             html.H2(t("status.down", lang)), html.P(status.describe_error(exc))])
@@ -162,7 +176,7 @@ def layout(**params):
     return html.Div(className="page cases-page", children=[
         html.Div(className="cases-head", children=[
             html.H2(say(lang, "案件清单", "Cases"), className="cases-title"),
-            grid_kit.chip_list(chips(query, range_name, lk, lang)),
+            grid_kit.chip_list(chips(query, range_name, lk, lang, city)),
             html.Div(count_text(total, lang), id=COUNT, className="cases-count"),
             html.Span(id=FILTERED, className="cases-filtered"),
             html.A(say(lang, "导出表格", "Export CSV"), href=CSV_ROUTE + search, className="button", id="cases-export",

@@ -27,6 +27,7 @@ from data_access import (
     access,
     boards,
     case_list,
+    cities,
     clock,
     db,
     enforcement,
@@ -324,3 +325,25 @@ def test_a_logged_in_user_of_one_city_exports_only_its_cases(two_cities, make_se
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) - 1 == int(boards.counts(url, scope(url, CITY_B))["reported"].iloc[0]) > 0
+
+
+
+def chips_of(node) -> list[tuple[str, str]]:
+    """The (name, value) chips in a Dash layout as JSON."""
+    if isinstance(node, list):
+        return [chip for item in node for chip in chips_of(item)]
+    if not isinstance(node, dict):
+        return []
+    props = node.get("props", {})
+    if props.get("className") == "chip":
+        name, value = props["children"]
+        return [(name["props"]["children"], value)]
+    return [chip for value in (*props.values(), *node.values()) if isinstance(value, (dict, list))
+            for chip in chips_of(value)]
+
+
+def test_the_case_list_names_its_city(two_cities, client):
+    url, _, _ = two_cities
+    for city in cities.cities(url):
+        page = json.loads(page_json(client, "/cases", f"?range=30d&city={city.code}"))
+        assert ("城市", city.name) in chips_of(page)
