@@ -335,8 +335,9 @@ def _title(text: str, area: str | None, settings) -> html.Div:
         html.H2(text, className="board-title"),
         # The city switch, when the database holds several cities: a city's map shows its towns.
         dcc.Location(id=CITY_NAV, refresh="callback-nav"),
-        dcc.Dropdown(id=CITY_SWITCH, options=[{"label": c.name, "value": c.code} for c in known],
-                     value=city.code if city else None, clearable=False, searchable=False,
+        dcc.Dropdown(id=CITY_SWITCH, value=city.code if city else None, clearable=False, searchable=False,
+                     options=[{"label": c.name if settings.language == "zh" else c.name_en, "value": c.code}
+                              for c in known],
                      className="filter filter-city", style={} if len(known) > 1 else {"display": "none"}),
         html.Span(scope, className="map-scope")])
 
