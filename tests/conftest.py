@@ -68,6 +68,9 @@ class PostgresServer:
         name = f"{self.prefix}_{len(self.created)}"
         clause = f' TEMPLATE "{template}"' if template else ""
         with self.admin.connect() as conn:
+            if template:  # a template may have no other sessions: engines dropped from a cache still hold some
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": template})
             conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
         self.created.append(name)
         return self.admin_url.set(database=name).render_as_string(hide_password=False)
