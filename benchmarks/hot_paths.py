@@ -31,25 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from data_access import alarms, boards, case_list, clock, db, lifecycle, live, plans
 from data_access.filters import CaseQuery
 from data_access.models import Case, CaseStage, DailyRollup
-from seeds.demo import seed_demo
+from scratch_db import prepare
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/cockpit_bench_hot"
 OPEN_HANDLE_INDEX = next(ix for ix in CaseStage.__table__.indexes if ix.name == "ix_case_stages_open_handle")
 ADDRESS_INDEX = next(ix for ix in Case.__table__.indexes if ix.name == "ix_cases_address_id")
 PAGE = 100
-
-
-def prepare(url: str, cases: int):
-    """The engine of a migrated database holding cases: seeded when it holds none."""
-    if plans.create_database(url):
-        print(f"created {url}")
-    engine = db.get_engine(url)
-    db.upgrade(engine)
-    if db.count_rows(engine, Case) == 0:
-        print(f"seeding {cases:,} cases ...", flush=True)
-        seed_demo(engine, cases=cases, seed=42, progress=False)
-    print(f"database: {engine.url.render_as_string(hide_password=True)}   cases: {db.count_rows(engine, Case):,}")
-    return engine
 
 
 def ms(fn, repeat: int) -> float:

@@ -27,27 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from data_access import case_list, clock, db, plans  # noqa: E402
 from data_access.filters import CaseQuery  # noqa: E402
 from data_access.models import Case  # noqa: E402
-from seeds.demo import seed_demo  # noqa: E402
+from scratch_db import prepare  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/cockpit_bench_text"
 RANGES = {"30d": 29, "year": 364}
 PAGE = 100
 TRIGRAM = [ix for ix in Case.__table__.indexes if ix.dialect_kwargs.get("postgresql_using") == "gin"]
-
-
-def prepare(url: str, cases: int):
-    """The engine of a migrated database holding cases: seeded when it holds none."""
-    if plans.create_database(url):
-        print(f"created {url}")
-    engine = db.get_engine(url)
-    db.upgrade(engine)
-    have = db.count_rows(engine, Case)
-    if have == 0:
-        print(f"seeding {cases:,} cases ...", flush=True)
-        seed_demo(engine, cases=cases, seed=42, progress=False)
-        have = db.count_rows(engine, Case)
-    print(f"database: {engine.url.render_as_string(hide_password=True)}   cases: {have:,}")
-    return engine
 
 
 def words(engine) -> list[tuple[str, str, str]]:
